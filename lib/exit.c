@@ -1,0 +1,46 @@
+/* Knowing when the program begins to exit, so that no step fires while it
+ * runs its exit handlers: the explicit exit() call, and the return from
+ * main() (glibc's start-up calls exit internally, so main is wrapped).
+ * Both forward at once to the real functions. */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "watchdog.h"
+
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
+                        void (*)(void), void *);
+
+static main_fn real_main;
+
+static int main_then_exiting(int argc, char **argv, char **envp)
+{
+    int status = real_main(argc, argv, envp);
+    atomic_store(&lg_exiting, true);
+    return status;
+}
+
+__attribute__((visibility("default"))) int
+__libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                  void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+    start_fn real_start = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    real_main = main;
+    return real_start(main_then_exiting, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+__attribute__((visibility("default"), noreturn)) void exit(int status)
+{
+    static void (*real_exit)(int);
+    atomic_store(&lg_exiting, true);
+    if (!real_exit)
+        real_exit = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+    if (!real_exit)
+        _exit(status);
+    real_exit(status);
+    __builtin_unreachable();
+}

@@ -1,0 +1,93 @@
+/* The escalation ladder (SPEC "Escalation"):
+ *
+ *   step  exception     signal              exception_then_signal
+ *   1     exception     SIGINT              exception
+ *   2     exception     SIGTERM             SIGINT
+ *   3     exception+    SIGTERM/SIGKILL     SIGTERM/SIGKILL
+ *
+ * Signals go to the guard's thread with tgkill, never to the whole process.
+ * Where there is no exception to raise the ladder is the signal one. */
+#include "config.h"
+#include "ladder.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "options.h"
+
+const struct lg_route *_Atomic lg_default_route;
+
+enum action { RAISE, SEND_INT, SEND_TERM, SEND_LAST };
+
+static const enum action ladder[3][LG_LADDER_STEPS] = {
+    [LG_INTERRUPT_EXCEPTION] = { RAISE, RAISE, RAISE },
+    [LG_INTERRUPT_SIGNAL] = { SEND_INT, SEND_TERM, SEND_LAST },
+    [LG_INTERRUPT_EXCEPTION_THEN_SIGNAL] = { RAISE, SEND_INT, SEND_LAST },
+};
+
+static const struct lg_route *route_of(const struct lg_desc *d)
+{
+    const struct lg_route *r = d->route ? (const struct lg_route *)(uintptr_t)d->route
+                                        : atomic_load(&lg_default_route);
+    return r && (!r->available || r->available(d)) ? r : NULL;
+}
+
+static void describe_target(const struct lg_desc *d, char *buf, size_t size)
+{
+    if ((pid_t)d->tid == getpid())
+        snprintf(buf, size, "main thread");
+    else
+        snprintf(buf, size, "thread %llu", (unsigned long long)d->tid);
+}
+
+void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
+                    const char *why)
+{
+    static _Atomic bool said_no_route;
+    const struct lg_route *route = route_of(d);
+    int row = (int)d->interrupt;
+    if (!route && row != LG_INTERRUPT_SIGNAL) {
+        row = LG_INTERRUPT_SIGNAL;
+        if (!atomic_exchange(&said_no_route, true))
+            lg_log("no exception can be raised in this program (not a Python interpreter, "
+                   "no handler registered): interrupting with signals (SIGINT, SIGTERM%s)",
+                   d->send_kill ? ", SIGKILL" : "");
+    }
+    enum action action = ladder[row][step - 1];
+    int signo = action == SEND_INT ? SIGINT
+              : action == SEND_TERM ? SIGTERM
+              : action == SEND_LAST ? (d->send_kill ? SIGKILL : SIGTERM) : 0;
+
+    char target[48], what[64];
+    describe_target(d, target, sizeof target);
+    if (action == RAISE)
+        snprintf(what, sizeof what, "%s",
+                 d->kind == LG_KIND_TIME ? "ExecutionTimeout" : "MemoryLimitExceeded");
+    else
+        lg_signal_name(signo, what, sizeof what);
+
+    const char *dry = d->dry_run ? " (dry run: nothing sent)" : "";
+    lg_log("%s: %s to %s, step %d of %d%s", why, what, target, step, LG_LADDER_STEPS, dry);
+    lg_status_note(d->kind == LG_KIND_TIME ? "time" : "memory");
+    if (d->dry_run)
+        return;
+
+    if (action == RAISE) {
+        char message[200];
+        snprintf(message, sizeof message, "%s", why);
+        if (!route->raise(g, d, step, message))
+            lg_log("could not raise %s in %s", what, target);
+        if (step == LG_LADDER_STEPS)
+            lg_log("warning: %s did not react to %d exceptions; this guard sends nothing more "
+                   "until progress", target, LG_LADDER_STEPS);
+        return;
+    }
+    if (route && route->withdraw)
+        route->withdraw(g, d);
+    if (syscall(SYS_tgkill, getpid(), (pid_t)d->tid, signo) != 0)
+        lg_log("could not send %s to %s: it has ended", what, target);
+}

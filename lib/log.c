@@ -1,0 +1,74 @@
+/* Logging.  Lines are formatted on the stack and written with one write(2),
+ * so lines from several processes sharing a file do not interleave; a file
+ * is opened for each line (steps are rare) so no descriptor lives in the
+ * program. */
+#include "config.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "options.h"
+
+static int log_kind = LG_LOG_STDERR;
+static char log_path[LG_PATH_MAX];
+static char status_path[LG_PATH_MAX];
+
+void lg_log_configure(int kind, const char *path)
+{
+    log_kind = kind;
+    if (path)
+        snprintf(log_path, sizeof log_path, "%s", path);
+}
+
+void lg_status_configure(const char *path)
+{
+    snprintf(status_path, sizeof status_path, "%s", path ? path : "");
+}
+
+static void append_line(const char *path, const char *line, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0)
+        return;
+    ssize_t unused = write(fd, line, len);
+    (void)unused;
+    close(fd);
+}
+
+void lg_log(const char *fmt, ...)
+{
+    if (log_kind == LG_LOG_NONE)
+        return;
+    int saved_errno = errno;
+    char line[1024];
+    int n = snprintf(line, sizeof line, "libguard[%d]: ", (int)getpid());
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
+    line[len++] = '\n';
+    if (log_kind == LG_LOG_FILE) {
+        append_line(log_path, line, len);
+    } else {
+        ssize_t unused = write(STDERR_FILENO, line, len);
+        (void)unused;
+    }
+    errno = saved_errno;
+}
+
+void lg_status_note(const char *what)
+{
+    if (!status_path[0])
+        return;
+    char line[32];
+    int n = snprintf(line, sizeof line, "%s\n", what);
+    append_line(status_path, line, (size_t)n);
+}

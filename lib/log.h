@@ -1,0 +1,13 @@
+/* Where libguard says what it does: one line per event, "libguard[PID]: ...",
+ * on stderr, into a file, or nowhere (LIBGUARD_LOG). */
+#ifndef LIBGUARD_LOG_H
+#define LIBGUARD_LOG_H
+
+void lg_log_configure(int kind, const char *path);
+void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The guard wrapper learns which guard fired from this file
+ * (LIBGUARD_STATUS_FILE): one word per step, "time" or "memory". */
+void lg_status_configure(const char *path);
+void lg_status_note(const char *what);
+
+#endif

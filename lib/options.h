@@ -1,0 +1,102 @@
+/* The settings of a guard and the one parser for them.
+ *
+ * Every LIBGUARD_* variable has one row in the option table (options.c) with
+ * its type, default and valid values.  The same parsers serve the guard
+ * wrapper's flags, so a value means the same thing wherever it is written. */
+#ifndef LIBGUARD_OPTIONS_H
+#define LIBGUARD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LG_NS_PER_MS 1000000ull
+#define LG_NS_PER_S  1000000000ull
+
+enum lg_interrupt {
+    LG_INTERRUPT_EXCEPTION,
+    LG_INTERRUPT_SIGNAL,
+    LG_INTERRUPT_EXCEPTION_THEN_SIGNAL,
+};
+
+enum lg_log_kind { LG_LOG_STDERR, LG_LOG_NONE, LG_LOG_FILE };
+enum lg_children { LG_CHILDREN_INHERIT, LG_CHILDREN_NONE };
+enum lg_on_error { LG_ON_ERROR_EXIT, LG_ON_ERROR_WARN };
+enum lg_progress_kind { LG_PROGRESS_CALLS, LG_PROGRESS_IO, LG_PROGRESS_OUTPUT, LG_PROGRESS_FILE };
+
+/* A memory size as written: bytes, or a share of the memory available
+ * (resolved against the cgroup limit by memory.c when the guard starts). */
+struct lg_size {
+    uint64_t bytes;       /* when share_ppm == 0 */
+    uint32_t share_ppm;   /* parts per million of the limit: 1..1000000 */
+};
+
+#define LG_PATH_MAX 4096
+
+struct lg_settings {
+    uint64_t timeout_ns;                 /* 0: no time guard */
+    uint64_t grace_ns;
+    struct lg_size max_memory;           /* all zero: no memory guard */
+    uint64_t memory_grace_ns;
+    uint64_t memory_secondary_grace_ns;
+    uint64_t check_interval_ns;
+    int interrupt;                       /* enum lg_interrupt */
+    bool send_kill;
+    int log;                             /* enum lg_log_kind */
+    char log_path[LG_PATH_MAX];
+    int children;                        /* enum lg_children */
+    int on_error;                        /* enum lg_on_error */
+    int python_signal;
+    int progress;                        /* enum lg_progress_kind */
+    char progress_path[LG_PATH_MAX];
+    char report_path[LG_PATH_MAX];
+    bool dry_run;
+    char status_path[LG_PATH_MAX];       /* internal: set by the guard wrapper */
+    bool verbose;                        /* internal: guard -v */
+    uint32_t set;                        /* bit per option row: given explicitly */
+};
+
+/* Parsers.  Each returns NULL when `text` is valid and stores the value, or a
+ * short phrase saying what would be valid ("is not a duration (examples:
+ * ...)").  None of them allocates. */
+const char *lg_parse_duration(const char *text, uint64_t *ns);
+const char *lg_parse_duration_ms(const char *text, uint64_t *ns); /* plain number = ms */
+const char *lg_parse_size(const char *text, struct lg_size *size);
+const char *lg_parse_bool(const char *text, bool *value);
+const char *lg_parse_signal(const char *text, int *signo);
+
+/* Fill `s` with the defaults. */
+void lg_settings_defaults(struct lg_settings *s);
+
+/* Read every LIBGUARD_* variable from `envp` into `s`.  Each problem is
+ * written as one line into `errors` (newline-separated, NUL-terminated,
+ * truncated to `errors_size`); returns the number of problems. */
+int lg_settings_from_env(struct lg_settings *s, char *const *envp,
+                         char *errors, size_t errors_size);
+
+/* Parse one option by its variable name, as the wrapper does for a flag.
+ * Returns NULL or the problem (written into `why`). */
+const char *lg_settings_set(struct lg_settings *s, const char *name,
+                            const char *value, char *why, size_t why_size);
+
+/* Does the table know this variable? */
+bool lg_option_known(const char *name);
+
+/* Bits of lg_settings.set, one per row of the table. */
+enum lg_option_bit {
+    LG_OPT_TIMEOUT, LG_OPT_GRACE_PERIOD, LG_OPT_MAX_MEMORY,
+    LG_OPT_MEMORY_GRACE_PERIOD, LG_OPT_MEMORY_SECONDARY_GRACE_PERIOD,
+    LG_OPT_INTERRUPT, LG_OPT_SEND_KILL, LG_OPT_CHECK_INTERVAL, LG_OPT_LOG,
+    LG_OPT_CHILDREN, LG_OPT_ON_ERROR, LG_OPT_PYTHON_SIGNAL, LG_OPT_PROGRESS,
+    LG_OPT_REPORT, LG_OPT_DRY_RUN, LG_OPT_STATUS_FILE, LG_OPT_VERBOSE,
+    LG_OPT_COUNT
+};
+
+const char *lg_interrupt_name(int interrupt);
+const char *lg_signal_name(int signo, char *buf, size_t size);
+/* "1.5s", "250ms", "2m" */
+void lg_format_duration(uint64_t ns, char *buf, size_t size);
+/* "300 MiB" */
+void lg_format_size(uint64_t bytes, char *buf, size_t size);
+
+#endif

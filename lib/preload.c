@@ -1,0 +1,213 @@
+/* The shim: when libguard.so is loaded (LD_PRELOAD, or linked), read the
+ * LIBGUARD_* variables and arm the process guards they ask for, targeting the
+ * main thread.  A bad setting stops the program before main (status 125) or,
+ * with LIBGUARD_ON_ERROR=warn, lets it run unguarded.  After fork the child
+ * gets its own watchdog and clock. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "memory.h"
+#include "options.h"
+#include "registry.h"
+#include "watchdog.h"
+
+extern char **environ;
+
+uint64_t lg_coarse_tick;
+
+static struct lg_settings settings;
+
+static pid_t current_tid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+/* LIBGUARD_CHILDREN=none: take libguard (and only it) out of LD_PRELOAD so
+ * the programs this one executes run unguarded. */
+static void strip_from_preload(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    if (!preload)
+        return;
+    size_t len = strlen(preload);
+    char *kept = malloc(len + 1), *copy = strdup(preload);
+    if (!kept || !copy) {
+        free(kept);
+        free(copy);
+        return;
+    }
+    kept[0] = '\0';
+    for (char *save, *item = strtok_r(copy, ": \t", &save); item;
+         item = strtok_r(NULL, ": \t", &save)) {
+        const char *base = strrchr(item, '/');
+        base = base ? base + 1 : item;
+        if (strncmp(base, "libguard.so", 11) == 0)
+            continue;
+        if (kept[0])
+            strcat(kept, ":");
+        strcat(kept, item);
+    }
+    if (kept[0])
+        setenv("LD_PRELOAD", kept, 1);
+    else
+        unsetenv("LD_PRELOAD");
+    free(kept);
+    free(copy);
+}
+
+static void describe_settings(uint64_t max_bytes)
+{
+    char a[32], b[32], c[32];
+    if (settings.timeout_ns) {
+        lg_format_duration(settings.timeout_ns, a, sizeof a);
+        lg_format_duration(settings.grace_ns, b, sizeof b);
+        lg_log("time guard: %s without progress, then steps %s apart (%s%s)", a, b,
+               lg_interrupt_name(settings.interrupt), settings.send_kill ? ", SIGKILL last" : "");
+    }
+    if (max_bytes) {
+        lg_format_size(max_bytes, a, sizeof a);
+        lg_format_duration(settings.memory_grace_ns, b, sizeof b);
+        lg_format_duration(settings.check_interval_ns, c, sizeof c);
+        lg_log("memory guard: %llu bytes (%s) resident, %s grace, sampled at least every %s (%s%s)",
+               (unsigned long long)max_bytes, a, b, c, lg_interrupt_name(settings.interrupt),
+               settings.send_kill ? ", SIGKILL last" : "");
+    }
+}
+
+static struct lg_desc process_desc(int kind, uint64_t max_bytes)
+{
+    struct lg_desc d = {
+        .kind = (uint64_t)kind,
+        .tid = (uint64_t)getpid(),
+        .thread = current_tid() == getpid() ? (uint64_t)pthread_self() : 0,
+        .start_ns = lg_now(),
+        .timeout_ns = settings.timeout_ns,
+        .grace_ns = kind == LG_KIND_TIME ? settings.grace_ns : settings.memory_grace_ns,
+        .secondary_grace_ns = settings.memory_secondary_grace_ns,
+        .max_bytes = max_bytes,
+        .check_interval_ns = settings.check_interval_ns,
+        .interrupt = (uint64_t)settings.interrupt,
+        .send_kill = settings.send_kill,
+        .dry_run = settings.dry_run,
+        .from_env = 1,
+    };
+    return d;
+}
+
+/* ---- fork ------------------------------------------------------------- */
+
+static pid_t forking_tid;
+
+static void before_fork(void)
+{
+    forking_tid = current_tid();
+}
+
+/* The forking thread is the child's main thread: its guards follow it with a
+ * fresh clock; every other thread's guards ended with the thread. */
+static void in_child(void)
+{
+    lg_watchdog_forget();
+    lg_memory_forget();
+    uint32_t used = atomic_load(&lg_slots_used);
+    uint64_t now = lg_now();
+    bool armed = false;
+    for (uint32_t i = 0; i < used; i++) {
+        struct lg_guard *g = &lg_slots[i];
+        struct lg_desc d;
+        uint32_t seq;
+        if (!lg_guard_read(g, &d, &seq))
+            continue;
+        if ((pid_t)d.tid == forking_tid) {
+            d.tid = (uint64_t)getpid();
+            d.start_ns = now;
+            atomic_store(&g->progress_ns, 0);
+            lg_guard_rewrite(g, &d);
+            armed = true;
+        } else {
+            static const struct lg_desc none;
+            lg_guard_rewrite(g, &none);
+            atomic_store(&g->busy, 0);
+        }
+    }
+    if (armed)
+        lg_watchdog_poke(now);
+}
+
+/* ---- start-up --------------------------------------------------------- */
+
+__attribute__((constructor)) static void libguard_init(void)
+{
+    struct timespec res;
+    clock_getres(CLOCK_MONOTONIC_COARSE, &res);
+    lg_coarse_tick = lg_ns_of(&res);
+
+    char errors[4096];
+    lg_settings_defaults(&settings);
+    int problems = lg_settings_from_env(&settings, environ, errors, sizeof errors);
+
+    uint64_t max_bytes = 0;
+    if (settings.set & (1u << LG_OPT_MAX_MEMORY)) {
+        const char *why = lg_memory_resolve(&settings.max_memory, &max_bytes);
+        if (why) {
+            size_t used = strlen(errors);
+            snprintf(errors + used, sizeof errors - used,
+                     "libguard: LIBGUARD_MAX_MEMORY %s\n", why);
+            problems++;
+        }
+    }
+    if (settings.log == LG_LOG_FILE && settings.log_path[0] != '/') {
+        /* Relative to where the program started, wherever it goes later. */
+        char cwd[LG_PATH_MAX];
+        size_t a = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0, b = strlen(settings.log_path);
+        if (a && a + 1 + b < LG_PATH_MAX) {
+            memmove(settings.log_path + a + 1, settings.log_path, b + 1);
+            memcpy(settings.log_path, cwd, a);
+            settings.log_path[a] = '/';
+        }
+    }
+
+    if (problems) {
+        /* Always on stderr: LIBGUARD_LOG may be the bad setting. */
+        ssize_t unused = write(STDERR_FILENO, errors, strlen(errors));
+        (void)unused;
+        if (settings.on_error == LG_ON_ERROR_EXIT) {
+            static const char stop[] = "libguard: not starting the program "
+                "(LIBGUARD_ON_ERROR=exit; set LIBGUARD_ON_ERROR=warn to run it unguarded)\n";
+            unused = write(STDERR_FILENO, stop, sizeof stop - 1);
+            _exit(125);
+        }
+        static const char warn[] = "libguard: running the program unguarded (LIBGUARD_ON_ERROR=warn)\n";
+        unused = write(STDERR_FILENO, warn, sizeof warn - 1);
+        pthread_atfork(before_fork, NULL, in_child);
+        return;
+    }
+
+    lg_log_configure(settings.log, settings.log_path);
+    lg_status_configure(settings.status_path);
+    if (settings.children == LG_CHILDREN_NONE)
+        strip_from_preload();
+    pthread_atfork(before_fork, NULL, in_child);
+    if (settings.verbose || settings.log == LG_LOG_FILE)
+        describe_settings(max_bytes);
+
+    if (settings.timeout_ns) {
+        struct lg_desc d = process_desc(LG_KIND_TIME, 0);
+        struct lg_guard *g = lg_guard_arm(&d);
+        /* Progress from any thread reaches it, unless that thread has its own. */
+        atomic_store(&lg_process_time_guard, g);
+    }
+    if (max_bytes) {
+        struct lg_desc d = process_desc(LG_KIND_MEMORY, max_bytes);
+        lg_guard_arm(&d);
+    }
+}

@@ -1,0 +1,249 @@
+/* The watchdog thread.
+ *
+ * It sleeps on a futex until the earliest deadline of the armed guards: a
+ * time guard costs about one wake-up per timeout period, however often the
+ * program reports progress, because progress is only a timestamp that the
+ * watchdog reads when it wakes.  Memory guards add samples of the resident
+ * size, sooner as it nears a limit.  It blocks every signal, owns no lock the
+ * program can hold, and never waits for the program. */
+#include "config.h"
+#include "watchdog.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "ladder.h"
+#include "log.h"
+#include "memory.h"
+#include "options.h"
+#include "registry.h"
+
+_Atomic bool lg_exiting;
+_Atomic uint64_t lg_watchdog_wakeups;
+
+/* Incremented to wake the watchdog; it sleeps while the value is unchanged. */
+static _Atomic uint32_t wake_word;
+/* When the watchdog will next look; LG_NEVER while it is awake (so whoever
+ * arms a guard then wakes it again: it may have scanned past the guard). */
+static _Atomic uint64_t sleep_until = LG_NEVER;
+static _Atomic bool started;
+
+/* The watchdog's own state for one slot. */
+struct watch {
+    uint32_t seq;            /* the incarnation of the slot this belongs to */
+    int step;                /* steps fired, 0..LG_LADDER_STEPS */
+    uint64_t step_ns;        /* when the last one fired */
+    uint64_t last_progress;  /* time guards: newest progress seen */
+    uint64_t over_since;     /* memory guards: over the limit since, 0: under */
+};
+static struct watch watch[LG_MAX_GUARDS];
+
+/* Memory samples, shared by every memory guard. */
+static uint64_t sample_ns, sample_bytes, next_sample_ns;
+static double growth_per_ns;
+
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+static uint64_t check_time(struct lg_guard *g, const struct lg_desc *d,
+                           struct watch *w, uint64_t now)
+{
+    uint64_t last = d->start_ns;
+    uint64_t progress = atomic_load_explicit(&g->progress_ns, memory_order_relaxed);
+    if (progress && progress + lg_coarse_tick > last)
+        last = progress + lg_coarse_tick; /* the coarse clock lags by up to a tick */
+    if (last > w->last_progress) {
+        if (w->step)
+            lg_log("progress after step %d: the time guard starts over", w->step);
+        w->last_progress = last;
+        w->step = 0;
+    }
+    if (w->step >= LG_LADDER_STEPS)
+        return now + d->timeout_ns; /* spent; look again for progress */
+    uint64_t due = w->step == 0 ? last + d->timeout_ns : w->step_ns + d->grace_ns;
+    if (now < due)
+        return due;
+    w->step++;
+    w->step_ns = now;
+    char idle[32], limit[32], why[96];
+    lg_format_duration((now - last) / LG_NS_PER_MS * LG_NS_PER_MS, idle, sizeof idle);
+    lg_format_duration(d->timeout_ns, limit, sizeof limit);
+    snprintf(why, sizeof why, "no progress for %s (limit %s)", idle, limit);
+    if (!atomic_load(&lg_exiting))
+        lg_ladder_fire(g, d, w->step, why);
+    return w->step < LG_LADDER_STEPS ? now + d->grace_ns : now + d->timeout_ns;
+}
+
+static uint64_t check_memory(struct lg_guard *g, const struct lg_desc *d,
+                             struct watch *w, uint64_t now)
+{
+    uint64_t limit = d->max_bytes + d->baseline_bytes;
+    if (sample_bytes <= limit) {
+        if (w->over_since && w->step) {
+            char size[32], lim[32];
+            lg_format_size(sample_bytes, size, sizeof size);
+            lg_format_size(limit, lim, sizeof lim);
+            lg_log("resident memory %s is back under the limit of %s: "
+                   "the memory guard starts over", size, lim);
+        }
+        w->over_since = 0;
+        w->step = 0;
+        return LG_NEVER;
+    }
+    if (!w->over_since)
+        w->over_since = sample_ns;
+    if (w->step >= LG_LADDER_STEPS)
+        return LG_NEVER;
+    uint64_t due = w->step == 0 ? w->over_since + d->grace_ns
+                                : w->step_ns + d->secondary_grace_ns;
+    if (now < due)
+        return due;
+    w->step++;
+    w->step_ns = now;
+    char size[32], lim[32], over[32], why[160];
+    lg_format_size(sample_bytes, size, sizeof size);
+    lg_format_size(limit, lim, sizeof lim);
+    lg_format_duration((now - w->over_since) / LG_NS_PER_MS * LG_NS_PER_MS, over, sizeof over);
+    snprintf(why, sizeof why, "resident memory %s over the limit of %s for %s",
+             size, lim, over);
+    if (!atomic_load(&lg_exiting))
+        lg_ladder_fire(g, d, w->step, why);
+    return w->step < LG_LADDER_STEPS ? now + d->secondary_grace_ns : LG_NEVER;
+}
+
+static void take_sample(uint64_t now)
+{
+    uint64_t bytes = lg_memory_resident();
+    if (sample_ns && now > sample_ns) {
+        double rate = ((double)bytes - (double)sample_bytes) / (double)(now - sample_ns);
+        growth_per_ns = rate > 0 ? rate : 0;
+    }
+    sample_ns = now;
+    sample_bytes = bytes;
+}
+
+/* One pass over the registry: fire what is due, return when to look again. */
+static uint64_t scan(uint64_t now)
+{
+    uint64_t next = LG_NEVER;
+    uint32_t used = atomic_load(&lg_slots_used);
+    bool sampled = false;
+    uint64_t headroom = UINT64_MAX, interval = LG_NEVER;
+    for (uint32_t i = 0; i < used; i++) {
+        struct lg_desc d;
+        uint32_t seq;
+        if (!lg_guard_read(&lg_slots[i], &d, &seq))
+            continue;
+        struct watch *w = &watch[i];
+        if (w->seq != seq) {
+            memset(w, 0, sizeof *w);
+            w->seq = seq;
+            w->last_progress = d.start_ns;
+        }
+        if (d.kind == LG_KIND_TIME) {
+            next = min64(next, check_time(&lg_slots[i], &d, w, now));
+            continue;
+        }
+        if (!sampled && now >= next_sample_ns) {
+            take_sample(now);
+            sampled = true;
+        }
+        next = min64(next, check_memory(&lg_slots[i], &d, w, now));
+        uint64_t limit = d.max_bytes + d.baseline_bytes;
+        headroom = min64(headroom, sample_bytes < limit ? limit - sample_bytes : 0);
+        interval = min64(interval, d.check_interval_ns);
+    }
+    if (interval != LG_NEVER) {
+        if (sampled || next_sample_ns == 0)
+            next_sample_ns = now + lg_memory_next_delay(headroom, growth_per_ns, interval);
+        next = min64(next, next_sample_ns);
+    } else {
+        next_sample_ns = 0; /* no memory guard: sample at once when one comes */
+        sample_ns = 0;
+    }
+    return next;
+}
+
+static void sleep_until_or_poked(uint32_t word, uint64_t when)
+{
+    if (when == LG_NEVER) {
+        syscall(SYS_futex, &wake_word, FUTEX_WAIT_PRIVATE, word, NULL, NULL, 0);
+        return;
+    }
+    struct timespec at = { .tv_sec = (time_t)(when / LG_NS_PER_S),
+                           .tv_nsec = (long)(when % LG_NS_PER_S) };
+    syscall(SYS_futex, &wake_word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, word, &at,
+            NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void *watchdog_main(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        atomic_store(&sleep_until, LG_NEVER);
+        uint32_t word = atomic_load(&wake_word);
+        uint64_t next = scan(lg_now());
+        atomic_store(&sleep_until, next);
+        sleep_until_or_poked(word, next);
+        atomic_fetch_add_explicit(&lg_watchdog_wakeups, 1, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+static void start(void)
+{
+    pthread_attr_t attr;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* Room for snprintf and a sanitizer's frames; far below the default 8 MiB. */
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+#ifdef HAVE_PTHREAD_ATTR_SETSIGMASK_NP
+    /* Born with every signal blocked: no signal meant for the program ever
+     * lands on the watchdog, and the caller's mask is never touched. */
+    pthread_attr_setsigmask_np(&attr, &all);
+#else
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+#endif
+    pthread_t thread;
+    int err = pthread_create(&thread, &attr, watchdog_main, NULL);
+#ifndef HAVE_PTHREAD_ATTR_SETSIGMASK_NP
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+#endif
+    (void)old;
+    pthread_attr_destroy(&attr);
+    if (err) {
+        atomic_store(&started, false);
+        lg_log("cannot start the watchdog thread (%s): nothing is guarded", strerror(err));
+    }
+}
+
+void lg_watchdog_poke(uint64_t when)
+{
+    if (!atomic_load(&started) && !atomic_exchange(&started, true)) {
+        start();
+        return;
+    }
+    if (when < atomic_load(&sleep_until)) {
+        atomic_fetch_add(&wake_word, 1);
+        syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    }
+}
+
+void lg_watchdog_forget(void)
+{
+    atomic_store(&started, false);
+    atomic_store(&sleep_until, LG_NEVER);
+    memset(watch, 0, sizeof watch);
+    sample_ns = sample_bytes = next_sample_ns = 0;
+    growth_per_ns = 0;
+}

@@ -1,0 +1,37 @@
+/* ladder [--ignore | --default] [--sleep] [--max MS]
+ *
+ * Records every SIGINT and SIGTERM it gets (see record.h) and carries on,
+ * spinning (or sleeping, with --sleep) until MS milliseconds (default 4000)
+ * have passed; then prints "done" and exits 0.  --ignore ignores both signals
+ * instead; --default leaves their default actions. */
+#include "record.h"
+
+int main(int argc, char **argv)
+{
+    long max = 4000;
+    int sleepy = 0, ignore = 0, keep_default = 0;
+    record_start();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--ignore")) ignore = 1;
+        else if (!strcmp(argv[i], "--default")) keep_default = 1;
+        else if (!strcmp(argv[i], "--sleep")) sleepy = 1;
+        else if (!strcmp(argv[i], "--max") && i + 1 < argc) max = atol(argv[++i]);
+        else { fprintf(stderr, "ladder: unknown argument %s\n", argv[i]); return 2; }
+    }
+    if (ignore) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+    } else if (!keep_default) {
+        record_handlers();
+    }
+    if (sleepy) {
+        while (record_ms() < max) {
+            struct timespec t = { 0, 10 * 1000000 };
+            nanosleep(&t, NULL);
+        }
+    } else {
+        spin_until(max);
+    }
+    record_line("done");
+    return 0;
+}

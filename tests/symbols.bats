@@ -1,0 +1,11 @@
+#!/usr/bin/env bats
+# libguard.so exports its public API and nothing else.
+load helpers
+
+@test "libguard.so exports exactly the public API" {
+    setup_guard_env
+    run sh -c "nm -D --defined-only '$GUARD_SO' | awk '\$2 ~ /^[TWDBV]$/ { print \$3 }' | sed 's/@.*//' | sort -u"
+    [ "$status" -eq 0 ]
+    expected=$(printf '%s\n' __libc_start_main exit guard_progress | sort)
+    [ "$output" = "$expected" ] || { echo "exported:"; echo "$output"; false; }
+}
