@@ -115,7 +115,7 @@ const char *lg_parse_size(const char *text, struct lg_size *size)
         const char *p = text;
         uint64_t ppm;
         if (!parse_scaled(&p, 10000, 100 * 10000, &ppm) || p != end)
-            return "is not a share between 0% and 100% " SIZE_EXAMPLES;
+            return "is not a share of at most 100% " SIZE_EXAMPLES;
         if (ppm == 0)
             return "must be more than 0% " SIZE_EXAMPLES;
         size->bytes = 0;
@@ -333,6 +333,8 @@ static const char *parse_row(const struct option *row, const char *text,
         uint64_t ns;
         problem = row->type == T_DURATION ? lg_parse_duration(text, &ns)
                                           : lg_parse_duration_ms(text, &ns);
+        if (!problem && ns < row->min_ns && row->min_ns == 1)
+            return "must be more than 0 " DURATION_EXAMPLES;
         if (!problem && ns < row->min_ns) {
             char min[32];
             lg_format_duration(row->min_ns, min, sizeof min);

@@ -22,7 +22,7 @@
 
 extern char **environ;
 
-uint64_t lg_coarse_tick;
+uint64_t lg_coarse_lag;
 
 static struct lg_settings settings;
 
@@ -149,7 +149,7 @@ __attribute__((constructor)) static void libguard_init(void)
 {
     struct timespec res;
     clock_getres(CLOCK_MONOTONIC_COARSE, &res);
-    lg_coarse_tick = lg_ns_of(&res);
+    lg_coarse_lag = 2 * lg_ns_of(&res);
 
     char errors[4096];
     lg_settings_defaults(&settings);

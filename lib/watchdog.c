@@ -58,8 +58,8 @@ static uint64_t check_time(struct lg_guard *g, const struct lg_desc *d,
 {
     uint64_t last = d->start_ns;
     uint64_t progress = atomic_load_explicit(&g->progress_ns, memory_order_relaxed);
-    if (progress && progress + lg_coarse_tick > last)
-        last = progress + lg_coarse_tick; /* the coarse clock lags by up to a tick */
+    if (progress && progress + lg_coarse_lag > last)
+        last = progress + lg_coarse_lag; /* it may lag the real time */
     if (last > w->last_progress) {
         if (w->step)
             lg_log("progress after step %d: the time guard starts over", w->step);

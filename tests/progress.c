@@ -1,32 +1,32 @@
-/* progress EVERY_MS UNTIL_MS MAX_MS
+/* progress EVERY_MS FROM_MS UNTIL_MS MAX_MS
  *
- * One binary for runs with and without libguard: reports progress through
- * guard.h's weak guard_progress() every EVERY_MS until UNTIL_MS, then spins
- * without progress until MAX_MS.  Says first whether libguard is loaded;
- * records SIGINT and SIGTERM (record.h). */
+ * One binary for runs with and without libguard: spins, reporting progress
+ * through guard.h's weak guard_progress() every EVERY_MS between FROM_MS and
+ * UNTIL_MS, and without progress otherwise, until MAX_MS.  Says first
+ * whether libguard is loaded; records SIGINT and SIGTERM (record.h). */
 #include <guard.h>
 
 #include "record.h"
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: progress EVERY_MS UNTIL_MS MAX_MS\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: progress EVERY_MS FROM_MS UNTIL_MS MAX_MS\n");
         return 2;
     }
-    long every = atol(argv[1]), until = atol(argv[2]), max = atol(argv[3]);
+    long every = atol(argv[1]), from = atol(argv[2]), until = atol(argv[3]),
+         max = atol(argv[4]);
     record_start();
     record_handlers();
     printf("libguard %s\n", guard_progress ? "loaded" : "not loaded");
     fflush(stdout);
-    long next = 0;
-    while (record_ms() < until) {
-        if (record_ms() >= next) {
+    for (long next = from; record_ms() < max;) {
+        long now = record_ms();
+        if (now >= next && now < until) {
             guard_progress_if_loaded();
             next += every;
         }
     }
-    spin_until(max);
     record_line("done");
     return 0;
 }

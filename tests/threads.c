@@ -1,27 +1,35 @@
-/* threads [--handler] MS
+/* threads [--handler] [--progress] MS
  *
  * The main thread waits in pthread_join while a worker spins for MS
- * milliseconds.  With --handler, SIGINT and SIGTERM are recorded (saying
+ * milliseconds (reporting progress all along with --progress).  With --handler, SIGINT and SIGTERM are recorded (saying
  * which thread ran the handler) and the program finishes with "done";
  * without, their default action ends it. */
+#include <guard.h>
 #include <pthread.h>
 
 #include "record.h"
 
 static long worker_ms;
+static int worker_progress;
 
 static void *worker(void *unused)
 {
     (void)unused;
-    spin_until(worker_ms);
+    while (record_ms() < worker_ms)
+        if (worker_progress)
+            guard_progress_if_loaded();
     return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    int handler = argc > 2 && !strcmp(argv[1], "--handler");
+    int handler = 0;
+    for (int i = 1; i < argc - 1; i++) {
+        if (!strcmp(argv[i], "--handler")) handler = 1;
+        else if (!strcmp(argv[i], "--progress")) worker_progress = 1;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: threads [--handler] MS\n");
+        fprintf(stderr, "usage: threads [--handler] [--progress] MS\n");
         return 2;
     }
     worker_ms = atol(argv[argc - 1]);

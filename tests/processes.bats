@@ -1,0 +1,69 @@
+#!/usr/bin/env bats
+# Threads, fork and exec under the shim.
+load helpers
+
+setup() { setup_guard_env; }
+
+@test "the signal goes to the main thread while it waits in pthread_join" {
+    run guarded LIBGUARD_TIMEOUT=0.4 LIBGUARD_GRACE_PERIOD=5 -- "$TESTS_BIN/threads" --handler 1200
+    [ "$status" -eq 0 ]
+    between "$(recorded_ms SIGINT)" 380 800 SIGINT
+    printf '%s\n' "$output" | grep -q '^SIGINT [0-9]* main$'
+    [[ "$output" == *"done"* ]]
+}
+
+@test "without a handler the main thread's SIGINT ends a multi-threaded program" {
+    run guarded LIBGUARD_TIMEOUT=0.4 -- "$TESTS_BIN/threads" 5000
+    [ "$status" -eq 130 ]
+}
+
+@test "a forked child gets its own clock; the parent keeps its own" {
+    # The parent reports progress for 0.6 s, then forks and waits.  The child
+    # spins: its SIGINT comes 0.5 s after the fork, not 0.5 s after the
+    # parent's start; the parent's comes 0.5 s after its last progress.
+    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 -- "$TESTS_BIN/forker" 600 1500
+    [ "$status" -eq 0 ]
+    child=$(printf '%s\n' "$output" | awk '$1 == "child" && $2 == "SIGINT" { print $3 }')
+    parent=$(printf '%s\n' "$output" | awk '$1 == "parent" && $2 == "SIGINT" { print $3 }')
+    between "$child" 480 950 "child SIGINT (ms after fork)"
+    between "$parent" 1080 1550 "parent SIGINT (ms after start)"
+    [[ "$output" == *"child exited 0"* ]]
+}
+
+@test "an exec'd program inherits the guard through the environment" {
+    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 -- "$TESTS_BIN/print-env" --exec "$TESTS_BIN/ladder" --max 1200
+    [ "$status" -eq 0 ]
+    between "$(recorded_ms SIGINT)" 480 950 SIGINT
+}
+
+@test "LIBGUARD_CHILDREN=none: exec'd children run without libguard, other preloads stay" {
+    other=$(ldconfig -p | awk '/libm\.so\.6 .*x86-64/ { print $NF; exit }')
+    [ -n "$other" ]
+    run env LD_PRELOAD="$GUARD_SO:$other" LIBGUARD_TIMEOUT=30 LIBGUARD_CHILDREN=none \
+        "$TESTS_BIN/print-env" --exec "$TESTS_BIN/print-env"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "libguard loaded" ]
+    [ "${lines[2]}" = "libguard not loaded" ]
+    [ "${lines[3]}" = "LD_PRELOAD=$other" ]
+}
+
+@test "LIBGUARD_CHILDREN=none: the program itself stays guarded" {
+    run guarded LIBGUARD_TIMEOUT=0.4 LIBGUARD_CHILDREN=none -- "$TESTS_BIN/ladder" --max 900
+    [ "$status" -eq 0 ]
+    between "$(recorded_ms SIGINT)" 380 850 SIGINT
+}
+
+@test "no step fires once the program has begun to exit" {
+    # atexit handlers that outlast the deadline see no signal.
+    run guarded LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal -- "$TESTS_BIN/slow-exit" 100 800
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"exit handler done"* ]]
+    [[ "$output" != *SIGINT* ]]
+}
+
+@test "the program's signal dispositions and mask are unchanged" {
+    run guarded LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/slow-exit" --dispositions
+    plain=$("$TESTS_BIN/slow-exit" --dispositions)
+    [ "$status" -eq 0 ]
+    [ "$output" = "$plain" ]
+}
