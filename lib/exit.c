@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "report.h"
 #include "watchdog.h"
 
 typedef int (*main_fn)(int, char **, char **);
@@ -21,6 +22,7 @@ static int main_then_exiting(int argc, char **argv, char **envp)
 {
     int status = real_main(argc, argv, envp);
     atomic_store(&lg_exiting, true);
+    lg_report_exit(status);
     return status;
 }
 
@@ -37,6 +39,7 @@ __attribute__((visibility("default"), noreturn)) void exit(int status)
 {
     static void (*real_exit)(int);
     atomic_store(&lg_exiting, true);
+    lg_report_exit(status);
     if (!real_exit)
         real_exit = (void (*)(int))dlsym(RTLD_NEXT, "exit");
     if (!real_exit)

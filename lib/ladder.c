@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "options.h"
+#include "report.h"
 
 const struct lg_route *_Atomic lg_default_route;
 
@@ -34,6 +35,13 @@ static const struct lg_route *route_of(const struct lg_desc *d)
     const struct lg_route *r = d->route ? (const struct lg_route *)(uintptr_t)d->route
                                         : atomic_load(&lg_default_route);
     return r && (!r->available || r->available(d)) ? r : NULL;
+}
+
+/* Will this signal end the process?  (Reading a disposition changes nothing.) */
+static bool ends_process(int signo)
+{
+    struct sigaction sa;
+    return signo == SIGKILL || (sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL);
 }
 
 static void describe_target(const struct lg_desc *d, char *buf, size_t size)
@@ -73,6 +81,7 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
     const char *dry = d->dry_run ? " (dry run: nothing sent)" : "";
     lg_log("%s: %s to %s, step %d of %d%s", why, what, target, step, LG_LADDER_STEPS, dry);
     lg_status_note(d->kind == LG_KIND_TIME ? "time" : "memory");
+    lg_report_step((int)d->kind, step, what);
     if (d->dry_run)
         return;
 
@@ -88,6 +97,8 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
     }
     if (route && route->withdraw)
         route->withdraw(g, d);
+    if (ends_process(signo))
+        lg_report_signal(signo);
     if (syscall(SYS_tgkill, getpid(), (pid_t)d->tid, signo) != 0)
         lg_log("could not send %s to %s: it has ended", what, target);
 }

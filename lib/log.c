@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "options.h"
 
 static int log_kind = LG_LOG_STDERR;
@@ -35,8 +36,9 @@ static void append_line(const char *path, const char *line, size_t len)
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd < 0)
         return;
-    ssize_t unused = write(fd, line, len);
-    (void)unused;
+    ssize_t n = write(fd, line, len);
+    if (n > 0)
+        atomic_fetch_add(&lg_own_written_bytes, (uint64_t)n);
     close(fd);
 }
 
@@ -58,8 +60,9 @@ void lg_log(const char *fmt, ...)
     if (log_kind == LG_LOG_FILE) {
         append_line(log_path, line, len);
     } else {
-        ssize_t unused = write(STDERR_FILENO, line, len);
-        (void)unused;
+        ssize_t n = write(STDERR_FILENO, line, len);
+        if (n > 0)
+            atomic_fetch_add(&lg_own_written_bytes, (uint64_t)n);
     }
     errno = saved_errno;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "log.h"
 
 /* Kept open so a sample is one pread (a few microseconds), renewed after
@@ -33,6 +34,7 @@ uint64_t lg_memory_resident(void)
     ssize_t n = pread(statm_fd, buf, sizeof buf - 1, 0);
     if (n <= 0)
         return 0;
+    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
     buf[n] = '\0';
     unsigned long long size, resident;
     if (sscanf(buf, "%llu %llu", &size, &resident) != 2)

@@ -289,8 +289,8 @@ static const struct option table[LG_OPT_COUNT] = {
     [LG_OPT_ON_ERROR] = { "ON_ERROR", T_ENUM, AT(on_error), on_error_choices,
                           .valid = "(valid: exit, warn)" },
     [LG_OPT_PYTHON_SIGNAL] = { "PYTHON_SIGNAL", T_SIGNAL, AT(python_signal) },
-    [LG_OPT_PROGRESS] = { "PROGRESS", T_PROGRESS, AT(progress), .unsupported = true },
-    [LG_OPT_REPORT] = { "REPORT", T_PATH, AT(report_path), .unsupported = true },
+    [LG_OPT_PROGRESS] = { "PROGRESS", T_PROGRESS, AT(progress) },
+    [LG_OPT_REPORT] = { "REPORT", T_PATH, AT(report_path) },
     [LG_OPT_DRY_RUN] = { "DRY_RUN", T_BOOL, AT(dry_run) },
     [LG_OPT_STATUS_FILE] = { "STATUS_FILE", T_PATH, AT(status_path) },
     [LG_OPT_VERBOSE] = { "VERBOSE", T_BOOL, AT(verbose) },
@@ -510,6 +510,7 @@ static void check_contradictions(const struct lg_settings *s, struct sink *k)
     bool memory = s->set & (1u << LG_OPT_MAX_MEMORY);
     static const struct { int opt; bool need_time, need_memory; } needs[] = {
         { LG_OPT_GRACE_PERIOD, true, false },
+        { LG_OPT_PROGRESS, true, false },
         { LG_OPT_MEMORY_GRACE_PERIOD, false, true },
         { LG_OPT_MEMORY_SECONDARY_GRACE_PERIOD, false, true },
         { LG_OPT_CHECK_INTERVAL, false, true },

@@ -13,11 +13,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "clock.h"
 #include "log.h"
 #include "memory.h"
 #include "options.h"
 #include "registry.h"
+#include "report.h"
 #include "watchdog.h"
 
 extern char **environ;
@@ -25,6 +27,7 @@ extern char **environ;
 uint64_t lg_coarse_lag;
 
 static struct lg_settings settings;
+static uint64_t max_bytes; /* the memory limit, resolved */
 
 static pid_t current_tid(void)
 {
@@ -64,7 +67,7 @@ static void strip_from_preload(void)
     free(copy);
 }
 
-static void describe_settings(uint64_t max_bytes)
+static void describe_settings(void)
 {
     char a[32], b[32], c[32];
     if (settings.timeout_ns) {
@@ -83,7 +86,7 @@ static void describe_settings(uint64_t max_bytes)
     }
 }
 
-static struct lg_desc process_desc(int kind, uint64_t max_bytes)
+static struct lg_desc process_desc(int kind)
 {
     struct lg_desc d = {
         .kind = (uint64_t)kind,
@@ -99,6 +102,7 @@ static struct lg_desc process_desc(int kind, uint64_t max_bytes)
         .send_kill = settings.send_kill,
         .dry_run = settings.dry_run,
         .from_env = 1,
+        .activity = kind == LG_KIND_TIME && settings.progress != LG_PROGRESS_CALLS,
     };
     return d;
 }
@@ -118,6 +122,7 @@ static void in_child(void)
 {
     lg_watchdog_forget();
     lg_memory_forget();
+    lg_report_configure(&settings, max_bytes);
     uint32_t used = atomic_load(&lg_slots_used);
     uint64_t now = lg_now();
     bool armed = false;
@@ -155,7 +160,6 @@ __attribute__((constructor)) static void libguard_init(void)
     lg_settings_defaults(&settings);
     int problems = lg_settings_from_env(&settings, environ, errors, sizeof errors);
 
-    uint64_t max_bytes = 0;
     if (settings.set & (1u << LG_OPT_MAX_MEMORY)) {
         const char *why = lg_memory_resolve(&settings.max_memory, &max_bytes);
         if (why) {
@@ -194,20 +198,22 @@ __attribute__((constructor)) static void libguard_init(void)
 
     lg_log_configure(settings.log, settings.log_path);
     lg_status_configure(settings.status_path);
+    lg_activity_configure(settings.progress, settings.progress_path);
     if (settings.children == LG_CHILDREN_NONE)
         strip_from_preload();
     pthread_atfork(before_fork, NULL, in_child);
     if (settings.verbose || settings.log == LG_LOG_FILE)
-        describe_settings(max_bytes);
+        describe_settings();
+    lg_report_configure(&settings, max_bytes);
 
     if (settings.timeout_ns) {
-        struct lg_desc d = process_desc(LG_KIND_TIME, 0);
+        struct lg_desc d = process_desc(LG_KIND_TIME);
         struct lg_guard *g = lg_guard_arm(&d);
         /* Progress from any thread reaches it, unless that thread has its own. */
         atomic_store(&lg_process_time_guard, g);
     }
     if (max_bytes) {
-        struct lg_desc d = process_desc(LG_KIND_MEMORY, max_bytes);
+        struct lg_desc d = process_desc(LG_KIND_MEMORY);
         lg_guard_arm(&d);
     }
 }

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "clock.h"
 #include "ladder.h"
 #include "log.h"
@@ -44,6 +45,9 @@ struct watch {
     uint64_t step_ns;        /* when the last one fired */
     uint64_t last_progress;  /* time guards: newest progress seen */
     uint64_t over_since;     /* memory guards: over the limit since, 0: under */
+    uint64_t activity;       /* LIBGUARD_PROGRESS: the counter when last read */
+    uint64_t activity_ns;    /* when it was read, 0: never */
+    uint64_t active_ns;      /* when it was last seen to change */
 };
 static struct watch watch[LG_MAX_GUARDS];
 
@@ -53,10 +57,26 @@ static double growth_per_ns;
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-static uint64_t check_time(struct lg_guard *g, const struct lg_desc *d,
-                           struct watch *w, uint64_t now)
+/* LIBGUARD_PROGRESS: read the activity counter every quarter of the timeout,
+ * so a program that stops is interrupted at most a quarter late.  A change
+ * counts as progress at the time it is seen. */
+static uint64_t check_activity(const struct lg_desc *d, struct watch *w, uint64_t now)
 {
-    uint64_t last = d->start_ns;
+    uint64_t every = d->timeout_ns / 4 > 10 * LG_NS_PER_MS ? d->timeout_ns / 4 : 10 * LG_NS_PER_MS;
+    if (now >= w->activity_ns + every) {
+        uint64_t value = lg_activity_read();
+        if (w->activity_ns && value != w->activity)
+            w->active_ns = now;
+        w->activity = value;
+        w->activity_ns = now;
+    }
+    return w->activity_ns + every;
+}
+
+static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
+                                 struct watch *w, uint64_t now)
+{
+    uint64_t last = d->start_ns > w->active_ns ? d->start_ns : w->active_ns;
     uint64_t progress = atomic_load_explicit(&g->progress_ns, memory_order_relaxed);
     if (progress && progress + lg_coarse_lag > last)
         last = progress + lg_coarse_lag; /* it may lag the real time */
@@ -80,6 +100,14 @@ static uint64_t check_time(struct lg_guard *g, const struct lg_desc *d,
     if (!atomic_load(&lg_exiting))
         lg_ladder_fire(g, d, w->step, why);
     return w->step < LG_LADDER_STEPS ? now + d->grace_ns : now + d->timeout_ns;
+}
+
+static uint64_t check_time(struct lg_guard *g, const struct lg_desc *d,
+                           struct watch *w, uint64_t now)
+{
+    uint64_t next_activity = d->activity ? check_activity(d, w, now) : LG_NEVER;
+    uint64_t due = check_time_steps(g, d, w, now);
+    return due < next_activity ? due : next_activity;
 }
 
 static uint64_t check_memory(struct lg_guard *g, const struct lg_desc *d,

@@ -26,7 +26,7 @@ int main(int argc, char **argv)
         record_start();
         spin_until(child_ms);
         record_line("done");
-        _exit(0);
+        exit(0);
     }
     record_label = "parent ";
     int status;

@@ -1,0 +1,21 @@
+/* Progress for programs that cannot call guard_progress() (LIBGUARD_PROGRESS):
+ * a counter of their activity, sampled by the watchdog, never by interposing
+ * on the program's calls.  A change counts as progress. */
+#ifndef LIBGUARD_ACTIVITY_H
+#define LIBGUARD_ACTIVITY_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* What counts (enum lg_progress_kind) and, for LG_PROGRESS_FILE, the path. */
+void lg_activity_configure(int kind, const char *path);
+
+/* The current value of the activity counter: bytes read and written (io),
+ * bytes written (output), or the file's size and modification time (file),
+ * less libguard's own reads and writes. */
+uint64_t lg_activity_read(void);
+
+/* libguard's own I/O, which must not count as the program's. */
+extern _Atomic uint64_t lg_own_read_bytes, lg_own_written_bytes;
+
+#endif

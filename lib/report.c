@@ -1,0 +1,163 @@
+/* The exit report.  One line, written with one write(2) on an O_APPEND
+ * descriptor, so lines of processes sharing the file never interleave:
+ *
+ * {"pid":42,"argv":["python3","job.py"],"start":1764083000.123,"wall_s":12.5,
+ *  "peak_rss_bytes":1048576,"limits":{...},"steps":[{"t_s":10.0,"guard":"time",
+ *  "step":1,"action":"ExecutionTimeout"}],"ended":{"how":"exit","status":0}}
+ */
+#include "config.h"
+#include "report.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "options.h"
+#include "registry.h"
+
+#define MAX_STEPS 32
+
+struct step { uint64_t at_ns; int kind, step; char action[24]; };
+
+static char path[LG_PATH_MAX];
+static char limits[512];
+static uint64_t start_ns;
+static double start_epoch;
+static struct step steps[MAX_STEPS];
+static _Atomic int step_count;
+static _Atomic bool written;
+
+void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
+{
+    snprintf(path, sizeof path, "%s", s->report_path);
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    start_epoch = (double)wall.tv_sec + wall.tv_nsec / 1e9;
+    start_ns = lg_now();
+    atomic_store(&step_count, 0);
+    atomic_store(&written, false);
+    snprintf(limits, sizeof limits,
+             "{\"timeout_s\":%.3f,\"grace_period_s\":%.3f,\"max_memory_bytes\":%llu,"
+             "\"memory_grace_period_s\":%.3f,\"memory_secondary_grace_period_s\":%.3f,"
+             "\"interrupt\":\"%s\",\"send_kill\":%s,\"dry_run\":%s}",
+             s->timeout_ns / 1e9, s->grace_ns / 1e9, (unsigned long long)max_bytes,
+             s->memory_grace_ns / 1e9, s->memory_secondary_grace_ns / 1e9,
+             lg_interrupt_name(s->interrupt), s->send_kill ? "true" : "false",
+             s->dry_run ? "true" : "false");
+}
+
+void lg_report_step(int kind, int step, const char *action)
+{
+    if (!path[0])
+        return;
+    int i = atomic_load(&step_count);
+    if (i >= MAX_STEPS)
+        return;
+    steps[i].at_ns = lg_now();
+    steps[i].kind = kind;
+    steps[i].step = step;
+    snprintf(steps[i].action, sizeof steps[i].action, "%s", action);
+    atomic_store(&step_count, i + 1);
+}
+
+struct out { char *buf; size_t size, used; };
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+    if (o->used >= o->size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->used, o->size - o->used, fmt, ap);
+    va_end(ap);
+    o->used += n > 0 ? (size_t)n : 0;
+    if (o->used > o->size)
+        o->used = o->size;
+}
+
+static void put_string(struct out *o, const char *s, size_t len)
+{
+    put(o, "\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            put(o, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f) /* JSON stays valid whatever the bytes */
+            put(o, "\\u%04x", c);
+        else
+            put(o, "%c", c);
+    }
+    put(o, "\"");
+}
+
+static void put_argv(struct out *o)
+{
+    char args[2048];
+    ssize_t n = 0;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, args, sizeof args);
+        close(fd);
+    }
+    put(o, "[");
+    for (ssize_t at = 0; at < n;) {
+        size_t len = strnlen(args + at, (size_t)(n - at));
+        put(o, at ? "," : "");
+        put_string(o, args + at, len);
+        at += (ssize_t)len + 1;
+    }
+    put(o, "]");
+}
+
+static void write_report(const char *ended)
+{
+    if (!path[0] || atomic_exchange(&written, true))
+        return;
+    char buf[8192];
+    struct out o = { buf, sizeof buf - 2, 0 };
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    put(&o, "{\"pid\":%d,\"argv\":", (int)getpid());
+    put_argv(&o);
+    put(&o, ",\"start\":%.3f,\"wall_s\":%.3f,\"peak_rss_bytes\":%llu,\"limits\":%s,\"steps\":[",
+        start_epoch, (lg_now() - start_ns) / 1e9, (unsigned long long)ru.ru_maxrss * 1024, limits);
+    int count = atomic_load(&step_count);
+    for (int i = 0; i < count; i++)
+        put(&o, "%s{\"t_s\":%.3f,\"guard\":\"%s\",\"step\":%d,\"action\":\"%s\"}", i ? "," : "",
+            (steps[i].at_ns - start_ns) / 1e9, steps[i].kind == LG_KIND_TIME ? "time" : "memory",
+            steps[i].step, steps[i].action);
+    put(&o, "],\"ended\":%s}\n", ended);
+    if (o.used >= o.size) { /* cut: close the line rather than write broken JSON */
+        o.used = 0;
+        put(&o, "{\"pid\":%d,\"error\":\"report too long\"}\n", (int)getpid());
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0)
+        return;
+    ssize_t unused = write(fd, buf, o.used);
+    (void)unused;
+    close(fd);
+}
+
+void lg_report_exit(int status)
+{
+    char ended[64];
+    snprintf(ended, sizeof ended, "{\"how\":\"exit\",\"status\":%d}", status);
+    write_report(ended);
+}
+
+void lg_report_signal(int signo)
+{
+    char ended[64], name[32];
+    snprintf(ended, sizeof ended, "{\"how\":\"signal\",\"signal\":\"%s\"}",
+             lg_signal_name(signo, name, sizeof name));
+    write_report(ended);
+}

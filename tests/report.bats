@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+# LIBGUARD_REPORT: one valid JSON line per process, appended.
+load helpers
+
+setup() { setup_guard_env; }
+
+@test "each process appends one JSON line: argv, limits, steps, how it ended" {
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=0.3 LIBGUARD_GRACE_PERIOD=0.3 LIBGUARD_INTERRUPT=signal \
+        LIBGUARD_SEND_KILL=1 -- "$TESTS_BIN/ladder" --ignore --max 3000
+    [ "$status" -eq 137 ]
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=0.3 -- "$TESTS_BIN/ladder" --max 500
+    [ "$status" -eq 0 ]
+    run python3 - "$report" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2, lines
+killed, finished = (json.loads(l) for l in lines)
+assert killed["argv"][1:] == ["--ignore", "--max", "3000"], killed["argv"]
+assert [s["action"] for s in killed["steps"]] == ["SIGINT", "SIGTERM", "SIGKILL"], killed["steps"]
+assert killed["ended"] == {"how": "signal", "signal": "SIGKILL"}, killed["ended"]
+assert killed["limits"]["timeout_s"] == 0.3 and killed["limits"]["send_kill"] is True
+assert 0.25 < killed["steps"][0]["t_s"] < 0.6, killed["steps"]
+assert finished["ended"] == {"how": "exit", "status": 0}, finished["ended"]
+assert [s["step"] for s in finished["steps"]] == [1]
+assert finished["peak_rss_bytes"] > 0
+print("ok")
+PY
+    [ "$output" = ok ]
+}
+
+@test "many processes share one report file without tearing lines" {
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    pids=()
+    for i in $(seq 20); do
+        guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/print-env" >/dev/null &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    run python3 -c 'import json,sys; print(len([json.loads(l) for l in open(sys.argv[1])]))' "$report"
+    [ "$output" = 20 ]
+}
+
+@test "a forked child writes its own line with its own pid" {
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=5 -- "$TESTS_BIN/forker" 100 100
+    [ "$status" -eq 0 ]
+    run python3 -c 'import json,sys; print(len({json.loads(l)["pid"] for l in open(sys.argv[1])}))' "$report"
+    [ "$output" = 2 ]
+}
