@@ -81,8 +81,13 @@ struct lg_guard *lg_guard_arm(const struct lg_desc *d)
 void lg_guard_disarm(struct lg_guard *g)
 {
     static const struct lg_desc none;
-    if (innermost_time == g)
-        innermost_time = g->outer;
+    /* Unlink from the thread's chain wherever it is: guards may end out of
+     * order (an outer one first), and the chain must never keep a freed slot. */
+    for (struct lg_guard **p = &innermost_time; *p; p = &(*p)->outer)
+        if (*p == g) {
+            *p = g->outer;
+            break;
+        }
     write_desc(g, &none);
     g->outer = NULL;
     atomic_store_explicit(&g->busy, 0, memory_order_release);
