@@ -15,6 +15,7 @@
 #include "guard.h"
 #include "clock.h"
 #include "ladder.h"
+#include "log.h"
 #include "memory.h"
 #include "options.h"
 #include "registry.h"
@@ -67,16 +68,50 @@ static void forget_tid(void)
     cached_tid = 0;
 }
 
-__attribute__((constructor)) static void api_init(void)
-{
-    pthread_atfork(NULL, NULL, forget_tid);
-}
-
 static pid_t current_tid(void)
 {
     if (!cached_tid)
         cached_tid = (pid_t)syscall(SYS_gettid);
     return cached_tid;
+}
+
+/* A thread that ends with guards armed: they end with it, or the watchdog
+ * would later signal a thread id the kernel may have given to another. */
+static pthread_key_t exit_key;
+static bool have_exit_key;
+static __thread bool exit_key_set __attribute__((tls_model("initial-exec")));
+
+static void end_thread_guards(void *unused)
+{
+    (void)unused;
+    int ended = 0;
+    uint32_t used = atomic_load(&lg_slots_used);
+    for (uint32_t i = 0; i < used; i++) {
+        struct lg_desc d;
+        uint32_t seq;
+        if (lg_guard_read(&lg_slots[i], &d, &seq) && !d.from_env
+            && (pid_t)d.tid == current_tid()
+            && pthread_equal((pthread_t)d.thread, pthread_self())) {
+            lg_guard_disarm(&lg_slots[i]);
+            ended++;
+        }
+    }
+    if (ended)
+        lg_log("thread %d ended with %d guard%s armed: ended %s too", (int)current_tid(),
+               ended, ended == 1 ? "" : "s", ended == 1 ? "it" : "them");
+}
+
+__attribute__((constructor)) static void api_init(void)
+{
+    pthread_atfork(NULL, NULL, forget_tid);
+    have_exit_key = pthread_key_create(&exit_key, end_thread_guards) == 0;
+}
+
+/* Once per thread that begins a guard: run end_thread_guards at its exit. */
+static void watch_thread_exit(void)
+{
+    if (!exit_key_set && have_exit_key)
+        exit_key_set = pthread_setspecific(exit_key, (void *)1) == 0;
 }
 
 static struct lg_desc thread_desc(int kind, int interrupt, int send_kill, void *user_data)
@@ -108,6 +143,7 @@ _Static_assert((int)GUARD_INTERRUPT_EXCEPTION == (int)LG_INTERRUPT_EXCEPTION
 
 static struct guard *arm(const struct lg_desc *d)
 {
+    watch_thread_exit();
     struct lg_guard *g = lg_guard_arm(d);
     if (!g)
         errno = EAGAIN;

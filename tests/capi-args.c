@@ -20,12 +20,18 @@ static void expect(int ok, const char *what)
         expect((r_ == 0 || r_ == -1) && errno == EINVAL, what);               \
     } while (0)
 
+/* A thread that begins a guard, lets main try it (two barriers), and ends
+ * without guard_end. */
 static struct guard *from_other_thread;
+static pthread_barrier_t begun, tried;
+
 static void *begin_in_thread(void *unused)
 {
     (void)unused;
     struct guard_time_options o = GUARD_TIME_OPTIONS_INIT;
     from_other_thread = guard_time_begin(&o);
+    pthread_barrier_wait(&begun);
+    pthread_barrier_wait(&tried);
     return NULL;
 }
 
@@ -93,11 +99,18 @@ int main(void)
     pthread_join(th, &refused);
     expect(refused != NULL, "end: from another thread");
     expect(guard_end(g) == 0, "end: then by its own thread");
+    pthread_barrier_init(&begun, NULL, 2);
+    pthread_barrier_init(&tried, NULL, 2);
     pthread_create(&th, NULL, begin_in_thread, NULL);
-    pthread_join(th, NULL);
+    pthread_barrier_wait(&begun);
     expect(from_other_thread != NULL && guard_progress_on(from_other_thread) == 0,
            "progress_on: another thread's guard");
-    EINVAL_FROM(guard_end(from_other_thread), "end: a guard of a thread that has ended");
+    EINVAL_FROM(guard_end(from_other_thread), "end: another thread's guard");
+    pthread_barrier_wait(&tried);
+    pthread_join(th, NULL);
+    /* It ended with its thread, which never called guard_end. */
+    EINVAL_FROM(guard_progress_on(from_other_thread), "progress_on: a guard whose thread ended");
+    EINVAL_FROM(guard_end(from_other_thread), "end: a guard whose thread ended");
 
     EINVAL_FROM(guard_set_handler(note_handler, NULL, -1), "handler: signal -1");
     EINVAL_FROM(guard_set_handler(note_handler, NULL, SIGKILL), "handler: SIGKILL");

@@ -115,6 +115,8 @@ handler_ms() {
     [ "$(count FAIL)" -eq 0 ] || { echo "$output"; false; }
     [ "$(count ok)" -ge 25 ]
     [[ "$output" == *"checks $(count ok)"* ]]
+    # the guard of a thread that ended without guard_end ended with it
+    [[ "$output" == *"ended with 1 guard armed: ended it too"* ]]
 }
 
 @test "one binary: guard_progress_if_loaded() is a no-op without libguard and progress with it" {
