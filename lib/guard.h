@@ -95,7 +95,8 @@ struct guard *guard_time_begin(const struct guard_time_options *options);
 struct guard *guard_mem_begin(const struct guard_mem_options *options);
 
 /* Disarm.  Only the thread that began it; any order.  0, or -1 with errno
- * EINVAL (not a guard of this thread, or already ended). */
+ * EINVAL (not a guard of this thread, or already ended).  A thread that
+ * exits with guards armed ends them with it. */
 int guard_end(struct guard *guard);
 
 /* Progress for one guard, from any thread.  Lock-free, no system call.
