@@ -55,9 +55,10 @@ enum guard_interrupt {
 
 enum guard_kind { GUARD_TIME = 1, GUARD_MEMORY = 2 };
 
-/* Options grow at the end only.  `size` says how much of the struct the
- * caller knows: always start from the INIT macro, which sets it and the
- * defaults, then change the fields you need. */
+/* Options grow at the end only, in whole 8-byte words (no padding after
+ * them).  `size` says how much of the struct the caller knows: always start
+ * from the INIT macro, which sets it and the defaults, then change the
+ * fields you need. */
 struct guard_time_options {
     size_t size;
     uint64_t timeout_ms;       /* time allowed without progress; > 0 */

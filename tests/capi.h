@@ -13,11 +13,15 @@
 #include <guard.h>
 #include <stdatomic.h>
 
+/* Not every program uses every helper of record.h. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
 #include "record.h"
+#pragma GCC diagnostic pop
 
 static _Atomic int handler_calls;
 
-static void note_handler(const struct guard_event *ev, void *arg)
+static inline void note_handler(const struct guard_event *ev, void *arg)
 {
     (void)arg;
     char line[160];
@@ -31,7 +35,7 @@ static void note_handler(const struct guard_event *ev, void *arg)
     atomic_fetch_add(&handler_calls, 1);
 }
 
-static struct guard *time_guard(uint64_t timeout_ms, uint64_t grace_ms, int interrupt,
+static inline struct guard *time_guard(uint64_t timeout_ms, uint64_t grace_ms, int interrupt,
                                 const char *label)
 {
     struct guard_time_options o = GUARD_TIME_OPTIONS_INIT;
@@ -47,7 +51,7 @@ static struct guard *time_guard(uint64_t timeout_ms, uint64_t grace_ms, int inte
     return g;
 }
 
-static void end_guard(struct guard *g)
+static inline void end_guard(struct guard *g)
 {
     if (guard_end(g) != 0) {
         fprintf(stderr, "guard_end: %s\n", strerror(errno));
@@ -57,7 +61,7 @@ static void end_guard(struct guard *g)
 
 /* Report progress through guard_progress() (g NULL) or on g, every 20 ms,
  * until `ms` since the start. */
-static void progress_until(struct guard *g, long ms)
+static inline void progress_until(struct guard *g, long ms)
 {
     long next = 0;
     while (record_ms() < ms) {
