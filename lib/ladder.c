@@ -21,6 +21,7 @@
 #include "report.h"
 
 const struct lg_route *_Atomic lg_default_route;
+const struct lg_route *_Atomic lg_handler_route;
 
 enum action { RAISE, SEND_INT, SEND_TERM, SEND_LAST };
 
@@ -30,11 +31,19 @@ static const enum action ladder[3][LG_LADDER_STEPS] = {
     [LG_INTERRUPT_EXCEPTION_THEN_SIGNAL] = { RAISE, SEND_INT, SEND_LAST },
 };
 
+static const struct lg_route *usable(const struct lg_route *r, const struct lg_desc *d)
+{
+    return r && (!r->available || r->available(d)) ? r : NULL;
+}
+
+/* The guard's own route, else a handler the C program registered (it asked
+ * for it explicitly), else the interpreter's. */
 static const struct lg_route *route_of(const struct lg_desc *d)
 {
-    const struct lg_route *r = d->route ? (const struct lg_route *)(uintptr_t)d->route
-                                        : atomic_load(&lg_default_route);
-    return r && (!r->available || r->available(d)) ? r : NULL;
+    if (d->route)
+        return usable((const struct lg_route *)(uintptr_t)d->route, d);
+    const struct lg_route *r = usable(atomic_load(&lg_handler_route), d);
+    return r ? r : usable(atomic_load(&lg_default_route), d);
 }
 
 /* Will this signal end the process?  (Reading a disposition changes nothing.) */
@@ -72,7 +81,9 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
 
     char target[48], what[64];
     describe_target(d, target, sizeof target);
-    if (action == RAISE)
+    if (action == RAISE && route == atomic_load(&lg_handler_route))
+        snprintf(what, sizeof what, "the interrupt handler");
+    else if (action == RAISE)
         snprintf(what, sizeof what, "%s",
                  d->kind == LG_KIND_TIME ? "ExecutionTimeout" : "MemoryLimitExceeded");
     else

@@ -17,5 +17,8 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
 /* The route used for guards that name none: set by the CPython support when
  * it finds an interpreter in the process. */
 extern const struct lg_route *_Atomic lg_default_route;
+/* The route of the handler a C program registered (guard_set_handler, api.c);
+ * consulted before lg_default_route. */
+extern const struct lg_route *_Atomic lg_handler_route;
 
 #endif

@@ -15,14 +15,22 @@
 
 /* Kept open so a sample is one pread (a few microseconds), renewed after
  * fork: /proc/self was resolved to the parent when it was opened. */
-static int statm_fd = -1;
+static _Atomic int statm_fd = -1;
 static bool said_unreadable;
 
 uint64_t lg_memory_resident(void)
 {
-    if (statm_fd < 0) {
-        statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-        if (statm_fd < 0) {
+    int fd = atomic_load(&statm_fd);
+    if (fd < 0) {
+        /* The watchdog and a thread beginning a relative memory guard may
+         * both get here: one descriptor wins, the other is closed. */
+        fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        int none = -1;
+        if (fd >= 0 && !atomic_compare_exchange_strong(&statm_fd, &none, fd)) {
+            close(fd);
+            fd = none;
+        }
+        if (fd < 0) {
             if (!said_unreadable)
                 lg_log("cannot open /proc/self/statm (%s): the memory guard is blind",
                        strerror(errno));
@@ -31,7 +39,7 @@ uint64_t lg_memory_resident(void)
         }
     }
     char buf[128];
-    ssize_t n = pread(statm_fd, buf, sizeof buf - 1, 0);
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
     if (n <= 0)
         return 0;
     atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
@@ -44,9 +52,9 @@ uint64_t lg_memory_resident(void)
 
 void lg_memory_forget(void)
 {
-    if (statm_fd >= 0)
-        close(statm_fd);
-    statm_fd = -1;
+    int fd = atomic_exchange(&statm_fd, -1);
+    if (fd >= 0)
+        close(fd);
 }
 
 uint64_t lg_memory_parse_cgroup_limit(const char *text)

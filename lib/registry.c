@@ -11,10 +11,7 @@ struct lg_guard lg_slots[LG_MAX_GUARDS];
 _Atomic uint32_t lg_slots_used;
 struct lg_guard *_Atomic lg_process_time_guard;
 
-/* The calling thread's innermost time guard.  initial-exec: one load from
- * the thread pointer, no __tls_get_addr call on the progress path. */
-static __thread struct lg_guard *innermost_time
-    __attribute__((tls_model("initial-exec")));
+__thread struct lg_guard *lg_innermost_time __attribute__((tls_model("initial-exec")));
 
 static void write_desc(struct lg_guard *g, const struct lg_desc *d)
 {
@@ -70,8 +67,8 @@ struct lg_guard *lg_guard_arm(const struct lg_desc *d)
     atomic_store_explicit(&g->progress_ns, 0, memory_order_relaxed);
     write_desc(g, d);
     if (d->kind == LG_KIND_TIME && !d->from_env) {
-        g->outer = innermost_time;
-        innermost_time = g;
+        g->outer = lg_innermost_time;
+        lg_innermost_time = g;
     }
     lg_watchdog_poke(d->kind == LG_KIND_TIME ? d->start_ns + d->timeout_ns
                                              : d->start_ns + d->check_interval_ns);
@@ -81,8 +78,13 @@ struct lg_guard *lg_guard_arm(const struct lg_desc *d)
 void lg_guard_disarm(struct lg_guard *g)
 {
     static const struct lg_desc none;
-    if (innermost_time == g)
-        innermost_time = g->outer;
+    /* Unlink from the thread's chain wherever it is: guards may end out of
+     * order (an outer one first), and the chain must never keep a freed slot. */
+    for (struct lg_guard **p = &lg_innermost_time; *p; p = &(*p)->outer)
+        if (*p == g) {
+            *p = g->outer;
+            break;
+        }
     write_desc(g, &none);
     g->outer = NULL;
     atomic_store_explicit(&g->busy, 0, memory_order_release);
@@ -93,13 +95,3 @@ void lg_guard_rewrite(struct lg_guard *g, const struct lg_desc *d)
     write_desc(g, d);
 }
 
-void lg_guard_progress(struct lg_guard *g)
-{
-    atomic_store_explicit(&g->progress_ns, lg_coarse_now(), memory_order_relaxed);
-}
-
-struct lg_guard *lg_progress_target(void)
-{
-    struct lg_guard *g = innermost_time;
-    return g ? g : atomic_load_explicit(&lg_process_time_guard, memory_order_relaxed);
-}

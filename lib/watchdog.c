@@ -89,8 +89,10 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
     if (w->step >= LG_LADDER_STEPS)
         return now + d->timeout_ns; /* spent; look again for progress */
     uint64_t due = w->step == 0 ? last + d->timeout_ns : w->step_ns + d->grace_ns;
+    /* Between steps, look again within a timeout: progress there restarts
+     * the clock, whose deadline must not wait for the end of the grace. */
     if (now < due)
-        return due;
+        return w->step == 0 ? due : min64(due, now + d->timeout_ns);
     w->step++;
     w->step_ns = now;
     char idle[32], limit[32], why[96];
@@ -99,7 +101,7 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
     snprintf(why, sizeof why, "no progress for %s (limit %s)", idle, limit);
     if (!atomic_load(&lg_exiting))
         lg_ladder_fire(g, d, w->step, why);
-    return w->step < LG_LADDER_STEPS ? now + d->grace_ns : now + d->timeout_ns;
+    return now + (w->step < LG_LADDER_STEPS ? min64(d->grace_ns, d->timeout_ns) : d->timeout_ns);
 }
 
 static uint64_t check_time(struct lg_guard *g, const struct lg_desc *d,
