@@ -1,5 +1,7 @@
 # Shared by the bats suites.  make check exports GUARD_SO (the built
-# library), TESTS_BIN (the test programs) and TESTS_SRC.
+# library), TESTS_BIN (the test programs) and TESTS_SRC.  GUARD_PRELOAD, when
+# set, is what LD_PRELOAD gets instead of GUARD_SO: a sanitizer build puts
+# its runtime first (.ci/run).
 
 setup_guard_env() {
     # Start each test from a clean slate: no LIBGUARD_* from the caller.
@@ -8,6 +10,7 @@ setup_guard_env() {
     done
     : "${GUARD_SO:?run through make check}"
     : "${TESTS_BIN:?run through make check}"
+    GUARD_PRELOAD=${GUARD_PRELOAD:-$GUARD_SO}
 }
 
 # guarded VAR=VALUE... -- COMMAND...: run COMMAND with libguard preloaded.
@@ -15,7 +18,7 @@ guarded() {
     local vars=()
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    env LD_PRELOAD="$GUARD_SO" "${vars[@]}" "$@"
+    env LD_PRELOAD="$GUARD_PRELOAD" "${vars[@]}" "$@"
 }
 
 # The milliseconds recorded on the line "WHAT MS ..." of $output.

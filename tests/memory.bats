@@ -125,7 +125,7 @@ except KeyboardInterrupt:
     [ -n "$group" ] || skip "cannot create a memory cgroup here"
     if [ -f "$group/memory.max" ]; then echo 1073741824 > "$group/memory.max"
     else echo 1073741824 > "$group/memory.limit_in_bytes"; fi
-    run sh -c "echo \$\$ > '$group/cgroup.procs' && exec env LD_PRELOAD='$GUARD_SO' LIBGUARD_MAX_MEMORY=50% LIBGUARD_VERBOSE=1 '$TESTS_BIN/print-env'"
+    run sh -c "echo \$\$ > '$group/cgroup.procs' && exec env LD_PRELOAD='$GUARD_PRELOAD' LIBGUARD_MAX_MEMORY=50% LIBGUARD_VERBOSE=1 '$TESTS_BIN/print-env'"
     rmdir "$group" 2>/dev/null || true
     [ "$status" -eq 0 ]
     [[ "$output" == *"memory guard: 536870912 bytes (512 MiB) resident"* ]]

@@ -39,12 +39,12 @@ setup() { setup_guard_env; }
 @test "LIBGUARD_CHILDREN=none: exec'd children run without libguard, other preloads stay" {
     other=$(ldconfig -p | awk '/libm\.so\.6 .*x86-64/ { print $NF; exit }')
     [ -n "$other" ]
-    run env LD_PRELOAD="$GUARD_SO:$other" LIBGUARD_TIMEOUT=30 LIBGUARD_CHILDREN=none \
+    run env LD_PRELOAD="$GUARD_PRELOAD:$other" LIBGUARD_TIMEOUT=30 LIBGUARD_CHILDREN=none \
         "$TESTS_BIN/print-env" --exec "$TESTS_BIN/print-env"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "libguard loaded" ]
     [ "${lines[2]}" = "libguard not loaded" ]
-    [ "${lines[3]}" = "LD_PRELOAD=$other" ]
+    [ "${lines[3]}" = "LD_PRELOAD=${GUARD_PRELOAD%"$GUARD_SO"}$other" ]
 }
 
 @test "LIBGUARD_CHILDREN=none: the program itself stays guarded" {

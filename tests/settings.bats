@@ -91,5 +91,5 @@ rejects() {
     run guarded LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/print-env"
     [ "$status" -eq 0 ]
     [ "$output" = "libguard loaded
-LD_PRELOAD=$GUARD_SO" ]
+LD_PRELOAD=$GUARD_PRELOAD" ]
 }

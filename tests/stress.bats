@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# Stress, each bounded in time: many threads against the watchdog, storms of
+# foreign signals during a ladder, hostile limits and environments.
+load helpers
+
+setup() { setup_guard_env; }
+
+@test "32 threads entering, nesting, leaving guards and reporting progress: no failure, no step" {
+    run guarded LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/stress-threads" 32 2000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"failures 0"* ]]
+    [[ "$output" != *"libguard["* ]]
+}
+
+@test "after the storm the process guard still fires on time" {
+    # The threads and the main thread's progress stop at 1 s: the guard
+    # fires 0.5 s later, while the main thread spins on.
+    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_INTERRUPT=signal -- "$TESTS_BIN/stress-threads" 8 1000 1000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"failures 0"* ]]
+    between "$(recorded_ms SIGINT)" 1480 1950 SIGINT
+}
+
+@test "a storm of foreign signals during a ladder changes nothing" {
+    # The program handles SIGUSR1 too; 2000 of them arrive while the ladder runs.
+    run guarded LIBGUARD_TIMEOUT=0.4 LIBGUARD_GRACE_PERIOD=0.4 LIBGUARD_INTERRUPT=signal -- \
+        python3 -c '
+import os, signal, sys, threading, time
+got = []
+signal.signal(signal.SIGUSR1, lambda *a: None)
+signal.signal(signal.SIGINT, lambda *a: got.append(("SIGINT", time.monotonic())))
+signal.signal(signal.SIGTERM, lambda *a: got.append(("SIGTERM", time.monotonic())))
+t0 = time.monotonic()
+def storm():
+    for _ in range(2000):
+        os.kill(os.getpid(), signal.SIGUSR1)
+        time.sleep(0.0005)
+threading.Thread(target=storm, daemon=True).start()
+while time.monotonic() - t0 < 1.5:
+    sum(range(100))
+for name, t in got:
+    print(name, int((t - t0) * 1000))
+'
+    [ "$status" -eq 0 ]
+    # (times from Python's start-up, which comes after the guard's)
+    between "$(recorded_ms SIGINT)" 250 900 SIGINT
+    between "$(recorded_ms SIGTERM)" 650 1300 SIGTERM
+}
+
+@test "RLIMIT_NOFILE of 4: both guards still work" {
+    run env LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal LIBGUARD_MAX_MEMORY=100M \
+        sh -c "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; ulimit -n 4; LD_PRELOAD='$GUARD_PRELOAD' exec '$TESTS_BIN/eat' 400 300 1500 --free"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"over the limit of 100 MiB"* ]]
+    [[ "$output" == *"no progress for"* ]]
+}
+
+@test "a small RLIMIT_AS: the program runs and the guard fires" {
+    run guarded LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal -- sh -c "ulimit -v 20000; exec '$TESTS_BIN/ladder' --max 800"
+    [ "$status" -eq 0 ]
+    between "$(recorded_ms SIGINT)" 280 700 SIGINT
+}
+
+@test "a setting as long as the kernel allows is refused in one short line" {
+    # 128 KiB is the most one environment string may hold (MAX_ARG_STRLEN).
+    run guarded "LIBGUARD_LOG=/$(head -c 131000 /dev/zero | tr '\0' a)" -- "$TESTS_BIN/print-env"
+    [ "$status" -eq 125 ]
+    [ "${#output}" -lt 1000 ]
+    [[ "$output" == *"LIBGUARD_LOG="*"is too long for a file path"* ]]
+}
+
+@test "libguard listed twice in LD_PRELOAD: one guard, one set of steps" {
+    run env LD_PRELOAD="$GUARD_PRELOAD:$GUARD_SO" LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal "$TESTS_BIN/ladder" --max 800
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | grep -c '^SIGINT ')" -eq 1 ]
+}
+
+@test "changing LIBGUARD_* at run time changes nothing (the constructor read them)" {
+    run guarded LIBGUARD_TIMEOUT=0.4 LIBGUARD_INTERRUPT=signal -- python3 -c '
+import os, time
+os.environ["LIBGUARD_TIMEOUT"] = "100"
+os.environ.pop("LIBGUARD_INTERRUPT")
+t0 = time.monotonic()
+try:
+    while time.monotonic() - t0 < 2:
+        sum(range(100))
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted", int((time.monotonic() - t0) * 1000))
+'
+    [[ "$output" == *"interrupted"* ]]
+    [[ "$output" != *"not interrupted"* ]]
+}
+
+@test "posix_spawn and vfork children are guarded by their own clock" {
+    # The parent reports progress (through the symbol the shim exports) while
+    # it waits, so only the child's own guard fires.
+    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_INTERRUPT=signal -- python3 -c '
+import ctypes, subprocess, sys, time
+progress = ctypes.CDLL(None).guard_progress
+# subprocess starts children with vfork or posix_spawn where it can
+p = subprocess.Popen([sys.argv[1], "--max", "1200"], stdout=subprocess.PIPE, text=True)
+while p.poll() is None:
+    progress()
+    time.sleep(0.02)
+print(p.stdout.read(), end="")
+' "$TESTS_BIN/ladder"
+    [ "$status" -eq 0 ]
+    # the child started after Python did; its SIGINT comes 0.5 s into its own run
+    between "$(recorded_ms SIGINT)" 480 1000 SIGINT
+}
