@@ -56,6 +56,7 @@ for name, t in got:
 }
 
 @test "a small RLIMIT_AS: the program runs and the guard fires" {
+    [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer's shadow memory needs a large address space"
     run guarded LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal -- sh -c "ulimit -v 20000; exec '$TESTS_BIN/ladder' --max 800"
     [ "$status" -eq 0 ]
     between "$(recorded_ms SIGINT)" 280 700 SIGINT
