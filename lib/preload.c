@@ -194,6 +194,7 @@ __attribute__((constructor)) static void libguard_init(void)
 
     lg_log_configure(settings.log, settings.log_path);
     lg_status_configure(settings.status_path);
+    lg_status_note("started"); /* the guard wrapper's handshake: libguard got in */
     if (settings.children == LG_CHILDREN_NONE)
         strip_from_preload();
     pthread_atfork(before_fork, NULL, in_child);
