@@ -165,8 +165,8 @@ bad() {
     run "$GUARD" -t 0.5 -g 0.5 -i signal -k -- "$TESTS_BIN/sigrecord-static" --max 20000
     t1=$(now_ms)
     [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
-    [[ "$output" == *"outside mode: libguard cannot enter"*"statically linked"* ]]
-    [ "$(printf '%s\n' "$output" | grep -c 'outside mode: libguard cannot enter')" -eq 1 ]
+    [[ "$output" == *"outside mode: libguard is not in process"*"statically linked"* ]]
+    [ "$(printf '%s\n' "$output" | grep -c 'outside mode: libguard is not in process')" -eq 1 ]
     between "$(recorded_ms SIGINT)" 400 2500 "SIGINT ms"
     between "$(recorded_ms SIGTERM)" 800 4000 "SIGTERM ms"
     [ "$(recorded_ms SIGTERM)" -gt "$(recorded_ms SIGINT)" ]
@@ -190,6 +190,27 @@ bad() {
     [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
     [[ "$output" == *"outside mode"*"did not report in"* ]]
     between "$(recorded_ms SIGINT)" 400 4000 "SIGINT ms"
+}
+
+@test "a command that executes a program without LD_PRELOAD is guarded from outside" {
+    run "$GUARD" -t 0.5 -g 0.3 -k -- env -u LD_PRELOAD "$TESTS_BIN/sigrecord" --max 20000
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"outside mode"*"not entered within 1s"* ]]
+    between "$(recorded_ms SIGINT)" 400 4000 "SIGINT ms"
+}
+
+@test "a command that executes a static program is guarded from outside" {
+    run "$GUARD" -t 0.5 -g 0.3 -k -- sh -c "exec '$TESTS_BIN/sigrecord-static' --max 20000"
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"outside mode"*"it executed $TESTS_BIN/sigrecord-static"*"statically linked"* ]]
+    between "$(recorded_ms SIGINT)" 400 4000 "SIGINT ms"
+}
+
+@test "a command that executes a dynamic program stays guarded from inside" {
+    run "$GUARD" -t 1 -- sh -c "exec '$TESTS_BIN/sigrecord' --max 20000"
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" != *"outside mode"* ]]
+    [[ "$output" == *"libguard["*"no progress for 1s"* ]]
 }
 
 # ---- the job ends with its command ----------------------------------------------------

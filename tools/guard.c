@@ -9,7 +9,7 @@
  *    shim will validate it, so a bad value or a contradiction stops guard
  *    (status 125) before the command starts.
  *  - libguard.so is prepended to LD_PRELOAD; the shim inside the command
- *    runs the escalation ladder.  It appends "started" to the private status
+ *    runs the escalation ladder.  It appends "started PID" to the private status
  *    file (LIBGUARD_STATUS_FILE) when it arms, and "time" or "memory" for
  *    each step: guard learns there which guard fired (status 124 or 122).
  *  - The command runs in its own process group; INT, TERM, HUP, QUIT, USR1
@@ -69,6 +69,8 @@ enum {
  * guards it from outside. */
 #define HANDSHAKE_NS (1000 * LG_NS_PER_MS)
 #define LADDER_STEPS 3
+/* How often guard looks whether the command executed another program. */
+#define EXEC_CHECK_NS (500 * LG_NS_PER_MS)
 
 extern char **environ;
 
@@ -393,12 +395,12 @@ static const char *shim_cannot_enter(const char *path)
 /* ---- the status file ------------------------------------------------------- */
 
 struct status {
-    bool started;
+    int started;  /* how many times the shim armed in the command's process */
     int last;   /* 0, STATUS_TIME or STATUS_MEMORY: the guard that fired last */
     int steps;
 };
 
-static struct status read_status(void)
+static struct status read_status(pid_t pid)
 {
     struct status s = { 0 };
     FILE *f = fopen(status_path, "re");
@@ -407,8 +409,9 @@ static struct status read_status(void)
     char line[64];
     while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
-        if (strcmp(line, "started") == 0) {
-            s.started = true;
+        int who;
+        if (sscanf(line, "started %d", &who) == 1) {
+            s.started += who == pid;
         } else if (strcmp(line, "time") == 0) {
             s.last = STATUS_TIME;
             s.steps++;
@@ -433,8 +436,13 @@ struct job {
     int wstatus;
     /* outside mode */
     bool outside;
-    bool handshake_pending;
-    uint64_t handshake_due;
+    /* Is the shim in?  First the "started PID" report; then, for each
+     * program the command executes, libguard in /proc/PID/maps. */
+    enum { IN, WAIT_REPORT, WAIT_MAPPED } shim;
+    uint64_t shim_due;        /* WAIT_*: outside mode if not in by then */
+    bool watch_exec;
+    char exe[PATH_MAX];       /* the program the shim is known to be in */
+    uint64_t next_exe_check;
     uint64_t max_bytes;
     int time_step;
     uint64_t time_step_ns;
@@ -590,11 +598,39 @@ static uint64_t outside_check(struct job *job, uint64_t now)
     return next;
 }
 
+static void read_exe(pid_t pid, char *buf, size_t size)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+    ssize_t n = readlink(link, buf, size - 1);
+    buf[n > 0 ? n : 0] = '\0';
+}
+
+/* Is libguard mapped into the program pid runs now?  1 yes, 0 no, -1
+ * cannot tell (then guard trusts the shim: a false outside mode would ignore
+ * progress). */
+static int library_mapped(pid_t pid)
+{
+    char path[64], line[PATH_MAX + 256];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *base = strrchr(line, '/');
+        found = base && strncmp(base + 1, "libguard.so", 11) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
 static void enter_outside_mode(struct job *job, const char *why)
 {
     job->outside = true;
+    job->shim = IN;
     job->next_sample_ns = 0;
-    note("outside mode: libguard cannot enter %d: %s; guarding it from outside: "
+    note("outside mode: libguard is not in process %d: %s; guarding it from outside: "
          "signals only (no exception), no progress reports (the time limit counts from "
          "the start), memory of that process alone",
          (int)job->pid, why);
@@ -882,33 +918,75 @@ int main(int argc, char **argv)
     }
 
     job.max_bytes = max_bytes;
+    job.watch_exec = eff.children == LG_CHILDREN_INHERIT;
     if (cannot_enter) {
         enter_outside_mode(&job, cannot_enter);
     } else {
-        job.handshake_pending = true;
-        job.handshake_due = now_ns() + HANDSHAKE_NS;
+        job.shim = WAIT_REPORT;
+        job.shim_due = now_ns() + HANDSHAKE_NS;
     }
 
     while (!job.done) {
         uint64_t now = now_ns(), next = UINT64_MAX;
-        if (job.handshake_pending) {
-            if (read_status().started) {
-                job.handshake_pending = false;
-            } else if (now >= job.handshake_due) {
-                job.handshake_pending = false;
-                enter_outside_mode(&job, "it did not report in within 1s (it may clear "
-                                         "LD_PRELOAD, or run a program the shim cannot enter)");
-            } else {
-                /* Few looks at a tiny file, only in the first second. */
-                next = min64(job.handshake_due, now + 20 * LG_NS_PER_MS);
+        if (!job.outside && job.shim == IN && job.watch_exec && now >= job.next_exe_check) {
+            /* Did the command execute another program, which the shim may
+             * not be in? */
+            char exe[PATH_MAX];
+            read_exe(job.pid, exe, sizeof exe);
+            if (exe[0] && strcmp(exe, job.exe) != 0) {
+                const char *why = shim_cannot_enter(exe);
+                job.start_ns = now; /* outside, the clock starts with the new program */
+                if (why) {
+                    char text[PATH_MAX + 128];
+                    snprintf(text, sizeof text, "it executed %s, and %s", exe, why);
+                    enter_outside_mode(&job, text);
+                } else {
+                    job.shim = WAIT_MAPPED;
+                    job.shim_due = now + HANDSHAKE_NS;
+                }
             }
+            job.next_exe_check = now + EXEC_CHECK_NS;
+        }
+        if (!job.outside && job.shim == WAIT_REPORT && read_status(job.pid).started)
+            job.shim = WAIT_MAPPED; /* it was in; is it in what runs now? */
+        if (!job.outside && job.shim == WAIT_MAPPED) {
+            char exe[PATH_MAX];
+            read_exe(job.pid, exe, sizeof exe);
+            if (library_mapped(job.pid) != 0) {
+                job.shim = IN;
+                snprintf(job.exe, sizeof job.exe, "%s", exe);
+                job.next_exe_check = now + EXEC_CHECK_NS;
+            } else if (exe[0] && strcmp(exe, job.exe) != 0) {
+                /* Executed before guard looked: no need to wait and see. */
+                const char *why = shim_cannot_enter(exe);
+                snprintf(job.exe, sizeof job.exe, "%s", exe);
+                if (why) {
+                    char text[PATH_MAX + 128];
+                    snprintf(text, sizeof text, "it executed %s, and %s", exe, why);
+                    enter_outside_mode(&job, text);
+                }
+            }
+        }
+        if (!job.outside && job.shim != IN) {
+            if (now >= job.shim_due) {
+                enter_outside_mode(&job, job.shim == WAIT_REPORT
+                    ? "it did not report in within 1s (a script whose interpreter libguard "
+                      "cannot enter, or LD_PRELOAD cleared)"
+                    : "the program it runs now was not entered within 1s (LD_PRELOAD "
+                      "cleared before it was executed)");
+            } else {
+                /* Few looks at a tiny file, for a second at most. */
+                next = min64(job.shim_due, now + 20 * LG_NS_PER_MS);
+            }
+        } else if (!job.outside && job.watch_exec) {
+            next = min64(next, job.next_exe_check);
         }
         if (job.outside)
             next = min64(next, outside_check(&job, now));
         wait_events(&job, next);
     }
 
-    struct status st = read_status();
+    struct status st = read_status(job.pid);
     int fired = job.fired ? job.fired : eff.dry_run ? 0 : st.last;
     if (fired)
         clean_up_group(&job, fired);
