@@ -36,7 +36,7 @@ start_ready() {
     t1=$(now_ms)
     [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
     between $((t1 - t0)) 800 5000 "elapsed ms"
-    [[ "$output" == *"libguard["*"no progress for 1s"* ]]
+    [[ "$output" == *"libguard["*"no progress for "*"(limit 1s)"* ]]
     [[ "$output" != *"outside mode"* ]]
 }
 
@@ -210,7 +210,7 @@ bad() {
     run "$GUARD" -t 1 -- sh -c "exec '$TESTS_BIN/sigrecord' --max 20000"
     [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
     [[ "$output" != *"outside mode"* ]]
-    [[ "$output" == *"libguard["*"no progress for 1s"* ]]
+    [[ "$output" == *"libguard["*"no progress for "*"(limit 1s)"* ]]
 }
 
 # ---- the job ends with its command ----------------------------------------------------
