@@ -47,7 +47,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "memory.h"
 #include "options.h"
 
 #ifndef GUARD_LIBRARY
@@ -296,6 +295,68 @@ static void translate(char *line, size_t size, const bool *by_flag, const bool *
     }
     out[o] = '\0';
     snprintf(line, size, "%s", out);
+}
+
+/* ---- sizes ----------------------------------------------------------------- */
+
+/* A share ("50%") of the memory available, as the shim resolves it
+ * (lib/memory.c, which guard does not link: it belongs to the library): the
+ * cgroup's limit (v2 memory.max, else v1 memory.limit_in_bytes), else
+ * MemTotal.  guard runs in the command's cgroup, so both see the same. */
+static uint64_t read_number_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    unsigned long long v = 0;
+    if (fscanf(f, "%llu", &v) != 1 || v >= (1ull << 62)) /* "max", v1's "no limit" */
+        v = 0;
+    fclose(f);
+    return v;
+}
+
+static uint64_t memory_available(void)
+{
+    uint64_t limit = 0;
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    char line[1024], file[1200];
+    while (f && !limit && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c2 = '\0';
+        if (strcmp(line, "0") == 0 && !c1[1]) {
+            snprintf(file, sizeof file, "/sys/fs/cgroup%s/memory.max", c2 + 1);
+            limit = read_number_file(file);
+            if (!limit) {
+                snprintf(file, sizeof file, "/sys/fs/cgroup/unified%s/memory.max", c2 + 1);
+                limit = read_number_file(file);
+            }
+        } else if (strstr(c1 + 1, "memory")) {
+            snprintf(file, sizeof file, "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", c2 + 1);
+            limit = read_number_file(file);
+        }
+    }
+    if (f)
+        fclose(f);
+    if (limit)
+        return limit;
+    f = fopen("/proc/meminfo", "re");
+    unsigned long long kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemTotal: %llu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)kib * 1024;
+}
+
+static uint64_t size_bytes(const struct lg_size *size)
+{
+    if (!size->share_ppm)
+        return size->bytes;
+    return (uint64_t)((__uint128_t)memory_available() * size->share_ppm / 1000000);
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -684,9 +745,7 @@ static void print_settings(const char *command_path, const char *library, bool i
             lg_interrupt_name(eff.interrupt), eff.send_kill ? ", SIGKILL last" : "");
     }
     if (eff.set & (1u << LG_OPT_MAX_MEMORY)) {
-        uint64_t bytes = 0;
-        lg_memory_resolve(&eff.max_memory, &bytes);
-        lg_format_size(bytes, a, sizeof a);
+        lg_format_size(size_bytes(&eff.max_memory), a, sizeof a);
         lg_format_duration(eff.memory_grace_ns, b, sizeof b);
         char d[32];
         lg_format_duration(eff.memory_secondary_grace_ns, c, sizeof c);
@@ -837,10 +896,10 @@ int main(int argc, char **argv)
         fail("nothing to guard: give -t/--timeout and/or -m/--max-memory");
     uint64_t max_bytes = 0;
     if (eff.set & (1u << LG_OPT_MAX_MEMORY)) {
-        const char *why = lg_memory_resolve(&eff.max_memory, &max_bytes);
-        if (why)
-            fail("%s %s", by_flag[LG_OPT_MAX_MEMORY] ? "--max-memory" : "LIBGUARD_MAX_MEMORY",
-                 why);
+        max_bytes = size_bytes(&eff.max_memory);
+        if (!max_bytes)
+            fail("%s is a share, but neither a cgroup limit nor MemTotal can be read",
+                 by_flag[LG_OPT_MAX_MEMORY] ? "--max-memory" : "LIBGUARD_MAX_MEMORY");
     }
     if (eff.log == LG_LOG_FILE && eff.log_path[0] != '/') {
         char cwd[PATH_MAX], joined[LG_PATH_MAX];
