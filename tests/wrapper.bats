@@ -266,3 +266,30 @@ bad() {
     [ "$status" -eq 0 ]
     [[ "$output" == "guard (libguard) "* ]]
 }
+
+# ---- on a terminal --------------------------------------------------------------------------
+
+on_tty() {
+    command -v python3 > /dev/null || skip "no python3"
+    rm -f ready; mkfifo ready
+    run timeout 30 python3 "$TESTS_SRC/on-tty.py" ready "$@"
+}
+
+@test "on a terminal: Ctrl-C reaches the command" {
+    on_tty '\x03' "$GUARD" -t 30 -- "$TESTS_BIN/sigrecord" --ready ready --exit-on-signal 3
+    [[ "$output" == *"SIGINT "* ]] || { echo "$output"; false; }
+    [ "${lines[-1]}" = "exit 3" ] || { echo "$output"; false; }
+}
+
+@test "on a terminal: the command gets the foreground and can read it" {
+    on_tty 'hello\n' "$GUARD" -t 30 -- sh -c 'echo > ready; read x; echo "got:$x"'
+    [[ "$output" == *"got:hello"* ]] || { echo "$output"; false; }
+    [ "${lines[-1]}" = "exit 0" ]
+}
+
+@test "on a terminal: Ctrl-Z stops guard with the command, fg continues both" {
+    on_tty '\x1a' "$GUARD" -t 30 -- "$TESTS_BIN/sigrecord" --ready ready --max 1500
+    [ "${lines[0]}" = "stopped" ] || { echo "$output"; false; }
+    [[ "$output" == *"done "* ]]
+    [ "${lines[-1]}" = "exit 0" ]
+}

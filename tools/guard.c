@@ -497,6 +497,7 @@ struct job {
     uint64_t start_ns;
     bool done;
     int wstatus;
+    bool stopped;             /* stopped from the terminal (Ctrl-Z) */
     /* outside mode */
     bool outside;
     /* Is the shim in?  First the "started PID" report; then, for each
@@ -515,15 +516,45 @@ struct job {
 };
 
 static int sigfd = -1;
+/* The terminal, when guard was started in its foreground: the command then
+ * gets the foreground (so it can read the terminal, and Ctrl-C and Ctrl-Z
+ * reach its process group directly), and guard takes it back at the end. */
+static int tty_fd = -1;
+
+static void give_terminal(pid_t pgrp)
+{
+    if (tty_fd < 0)
+        return;
+    sigset_t ttou, old;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU); /* as a background process group, it would stop us */
+    sigprocmask(SIG_BLOCK, &ttou, &old);
+    tcsetpgrp(tty_fd, pgrp);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Ctrl-Z stopped the command: stop guard too, so that the shell sees its job
+ * stopped; when the shell continues guard, continue the command, in the
+ * foreground again if guard is (fg) and in the background if not (bg). */
+static void stop_with_command(struct job *job)
+{
+    give_terminal(getpgrp());
+    kill(getpid(), SIGSTOP);
+    if (tcgetpgrp(tty_fd) == getpgrp())
+        give_terminal(job->pid);
+    kill(-job->pid, SIGCONT);
+}
 
 static void reap(struct job *job)
 {
     for (;;) {
         int ws;
-        pid_t pid = waitpid(-1, &ws, WNOHANG);
+        pid_t pid = waitpid(-1, &ws, WNOHANG | (tty_fd >= 0 ? WUNTRACED : 0));
         if (pid <= 0)
             return;
-        if (pid == job->pid) {
+        if (pid == job->pid && WIFSTOPPED(ws)) {
+            job->stopped = true;
+        } else if (pid == job->pid) {
             job->done = true;
             job->wstatus = ws;
         }
@@ -938,6 +969,9 @@ int main(int argc, char **argv)
     /* Orphans of the job come back to guard, which reaps them. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+    if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp())
+        tty_fd = STDIN_FILENO;
+
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0)
         fail("cannot create a pipe (%s)", strerror(errno));
@@ -950,6 +984,7 @@ int main(int argc, char **argv)
     if (job.pid == 0) {
         close(pipefd[0]);
         setpgid(0, 0);
+        give_terminal(getpid());
         /* Its own process group is out of the terminal's reach: what a shell
          * ignores for a background job (INT, QUIT) is safe to reset, and the
          * ladder needs SIGINT to arrive. */
@@ -963,6 +998,7 @@ int main(int argc, char **argv)
         _exit(err == ENOENT ? STATUS_NOT_FOUND : STATUS_CANNOT_RUN);
     }
     setpgid(job.pid, job.pid); /* whichever of the two runs first */
+    give_terminal(job.pid);
     close(pipefd[1]);
     int exec_errno = 0;
     ssize_t got;
@@ -971,6 +1007,7 @@ int main(int argc, char **argv)
     close(pipefd[0]);
     if (got == (ssize_t)sizeof exec_errno) {
         char shown[256];
+        give_terminal(getpgrp());
         say("cannot run '%s': %s", quoted(command[0], shown, sizeof shown), strerror(exec_errno));
         while (waitpid(job.pid, NULL, 0) < 0 && errno == EINTR)
             ;
@@ -1045,7 +1082,12 @@ int main(int argc, char **argv)
         if (job.outside)
             next = min64(next, outside_check(&job, now));
         wait_events(&job, next);
+        if (job.stopped && !job.done) {
+            job.stopped = false;
+            stop_with_command(&job);
+        }
     }
+    give_terminal(getpgrp());
 
     struct status st = read_status(job.pid);
     int fired = job.fired ? job.fired : eff.dry_run ? 0 : st.last;
