@@ -19,10 +19,14 @@
  *    of its process group gets the last step (SIGTERM, or SIGKILL with -k),
  *    then SIGKILL after the grace period, so no orphan outlives the job.
  *  - Outside mode: a command the shim cannot enter (statically linked,
- *    setuid/setgid or with file capabilities, or one that never reports in
- *    because it clears LD_PRELOAD) is guarded by guard itself: the time
- *    limit counts from the start, memory is the command's /proc/PID/statm,
- *    and the signal ladder goes to the command (its last step to the group).
+ *    setuid/setgid or with file capabilities, or one that never reports in)
+ *    is guarded by guard itself: the time limit counts from the start,
+ *    memory is the command's /proc/PID/statm, and the signal ladder goes to
+ *    the command (its last step to the group).  guard also looks every
+ *    500ms whether the command executed another program, and whether the
+ *    shim is in that one (libguard in /proc/PID/maps).
+ *  - On a terminal, the command's group gets the foreground; Ctrl-Z stops
+ *    guard with it.
  */
 #include "config.h"
 
