@@ -6,7 +6,8 @@
 void lg_log_configure(int kind, const char *path);
 void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The guard wrapper learns which guard fired from this file
- * (LIBGUARD_STATUS_FILE): one word per step, "time" or "memory". */
+ * (LIBGUARD_STATUS_FILE): one word per step, "time" or "memory", after
+ * "started PID" when the shim has armed (so it knows the shim got in). */
 void lg_status_configure(const char *path);
 void lg_status_note(const char *what);
 

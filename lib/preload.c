@@ -199,6 +199,9 @@ __attribute__((constructor)) static void libguard_init(void)
     lg_log_configure(settings.log, settings.log_path);
     lg_status_configure(settings.status_path);
     lg_activity_configure(settings.progress, settings.progress_path);
+    char started[32]; /* the guard wrapper's handshake: libguard got into this process */
+    snprintf(started, sizeof started, "started %d", (int)getpid());
+    lg_status_note(started);
     if (settings.children == LG_CHILDREN_NONE)
         strip_from_preload();
     pthread_atfork(before_fork, NULL, in_child);

@@ -14,11 +14,13 @@ setup() { setup_guard_env; }
 
 @test "after the storm the process guard still fires on time" {
     # The threads and the main thread's progress stop at 1 s: the guard
-    # fires 0.5 s later, while the main thread spins on.
+    # fires 0.5 s later, while the main thread spins on.  (With 8 threads
+    # spinning on 2 cores the main thread may lose the CPU before 1 s, and
+    # its last progress comes a little earlier.)
     run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_INTERRUPT=signal -- "$TESTS_BIN/stress-threads" 8 1000 1000
     [ "$status" -eq 0 ]
     [[ "$output" == *"failures 0"* ]]
-    between "$(recorded_ms SIGINT)" 1480 1950 SIGINT
+    between "$(recorded_ms SIGINT)" 1400 1950 SIGINT
 }
 
 @test "a storm of foreign signals during a ladder changes nothing" {

@@ -1,0 +1,295 @@
+#!/usr/bin/env bats
+# The guard command (tools/guard.c): exit statuses, signal forwarding,
+# LD_PRELOAD, outside mode, guard inside guard.
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+    setup_guard_env
+    GUARD="$TESTS_BIN/../tools/guard"
+    [ -x "$GUARD" ] || { echo "no $GUARD"; return 1; }
+    # Run from the build tree: preload the library just built.
+    export GUARD_LIBRARY="$GUARD_SO"
+    unset LD_PRELOAD
+    cd "$BATS_TEST_TMPDIR"
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# Start guard in the background with signals at their default actions (a
+# shell starts background commands with SIGINT and SIGQUIT ignored, and guard
+# honours that), wait
+# until the command says it is ready, leave guard's pid in $gpid.
+start_ready() {
+    rm -f ready
+    mkfifo ready
+    env --default-signal "$@" &
+    gpid=$!
+    read -r _ < ready
+}
+
+# ---- exit statuses -------------------------------------------------------
+
+@test "the time guard fires: status 124 after about the timeout" {
+    t0=$(now_ms)
+    run "$GUARD" -t 1 -- sleep 10
+    t1=$(now_ms)
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    between $((t1 - t0)) 800 5000 "elapsed ms"
+    [[ "$output" == *"libguard["*"no progress for "*"(limit 1s)"* ]]
+    [[ "$output" != *"outside mode"* ]]
+}
+
+@test "the memory guard fires: status 122" {
+    run "$GUARD" -m 20M -- "$TESTS_BIN/hog" 100 --max 20000
+    [ "$status" -eq 122 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"libguard["*"resident memory"*"over the limit"* ]]
+}
+
+@test "the command's own status when no guard fires" {
+    run "$GUARD" -t 30 -- sh -c 'exit 7'
+    [ "$status" -eq 7 ]
+    run "$GUARD" -t 30 -m 1G -- true
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+}
+
+@test "a command that dies from signal N: 128+N" {
+    run "$GUARD" -t 30 -- sh -c 'kill -USR1 $$'
+    [ "$status" -eq 138 ] || { echo "status $status: $output"; false; }
+}
+
+@test "a command that cannot run: 126" {
+    printf 'not a program\n' > plain
+    chmod -x plain
+    run "$GUARD" -t 5 -- ./plain
+    [ "$status" -eq 126 ]
+    [[ "$output" == "guard: cannot run './plain': Permission denied" ]]
+}
+
+@test "a command that is not found: 127" {
+    run -127 "$GUARD" -t 1 -- nosuchcmd-libguard
+    [ "$status" -eq 127 ]
+    [[ "$output" == "guard: cannot run 'nosuchcmd-libguard': No such file or directory" ]]
+}
+
+# ---- bad flags and values: 125 and one line naming the flag ---------------
+
+bad() {
+    local expect=$1; shift
+    run "$GUARD" "$@"
+    [ "$status" -eq 125 ] || { echo "status $status for $*: $output"; return 1; }
+    [ "${#lines[@]}" -eq 1 ] || { echo "not one line for $*: $output"; return 1; }
+    [[ "$output" == "guard: "*"$expect"* ]] || { echo "for $*: $output"; return 1; }
+}
+
+@test "bad flags and values: status 125, one line naming the flag" {
+    bad "unknown option '--bogus'" --bogus
+    bad "unknown option '-z'" -z -- true
+    bad "--timeout 'abc' is not a duration (examples:" -t abc -- true
+    bad "--timeout 'abc' is not a duration" --timeout=abc -- true
+    bad "--max-memory '12Q' is not a size" -m 12Q -- true
+    bad "--interrupt 'nice' is not valid (valid: exception, signal" -t 1 -i nice -- true
+    bad "--check-interval '0' is too short" -m 1G --check-interval 0 -- true
+    bad "--log 'logfile' is not stderr, none or a file path" -t 1 --log logfile -- true
+    bad "--python-signal 'SIGINT' is not a signal libguard can use" -t 1 --python-signal SIGINT -- true
+    bad "--children 'some' is not valid (valid: inherit, none)" -t 1 --children some -- true
+    bad "option '--timeout' needs a value" -t
+    bad "--grace-period has no effect without --timeout" -g 5 -- true
+    bad "--kill has no effect with --interrupt=exception" -t 1 -k -i exception -- true
+    bad "nothing to guard" -- true
+    bad "no command given" -t 1
+}
+
+@test "a bad inherited LIBGUARD_* value or a missing library: 125" {
+    LIBGUARD_TIMEOUT=soon run "$GUARD" -- true
+    [ "$status" -eq 125 ]
+    [[ "$output" == "guard: LIBGUARD_TIMEOUT='soon' is not a duration"* ]]
+    GUARD_LIBRARY=/nonexistent/libguard.so run "$GUARD" -t 1 -- true
+    [ "$status" -eq 125 ]
+    [[ "$output" == "guard: cannot find libguard at /nonexistent/libguard.so"* ]]
+}
+
+# ---- signals ----------------------------------------------------------------
+
+@test "INT, TERM, HUP, QUIT, USR1 and USR2 sent to guard reach the command" {
+    for sig in INT TERM HUP QUIT USR1 USR2; do
+        start_ready "$GUARD" -t 30 -- "$TESTS_BIN/sigrecord" --ready ready \
+            --exit-on-signal 3 --max 20000 > out
+        kill -s "$sig" "$gpid"
+        status=0
+        wait "$gpid" || status=$?
+        [ "$status" -eq 3 ] || { echo "$sig: status $status"; cat out; false; }
+        grep -q "^SIG$sig " out || { echo "$sig not recorded:"; cat out; false; }
+    done
+}
+
+@test "Ctrl-C on guard's process group reaches the command" {
+    # As a terminal does: SIGINT to guard's whole (foreground) process group;
+    # the command is in a group of its own, so only guard can pass it on.
+    rm -f ready; mkfifo ready
+    setsid env --default-signal=INT "$GUARD" -t 30 -- "$TESTS_BIN/sigrecord" \
+        --ready ready --max 20000 > out &
+    gpid=$!
+    read -r _ < ready
+    kill -s INT -- "-$gpid"
+    status=0
+    wait "$gpid" || status=$?
+    grep -q "^SIGINT " out || { echo "not recorded:"; cat out; false; }
+    [ "$status" -eq 0 ] # it recorded SIGINT, carried on and finished
+}
+
+# ---- LD_PRELOAD ----------------------------------------------------------------
+
+@test "an existing LD_PRELOAD is kept, libguard goes first" {
+    other=/lib/x86_64-linux-gnu/libm.so.6
+    [ -e "$other" ] || skip "no $other"
+    LD_PRELOAD="$other" run "$GUARD" -t 30 -- "$TESTS_BIN/print-env"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "libguard loaded" ]
+    [ "${lines[1]}" = "LD_PRELOAD=$GUARD_SO:$other" ]
+}
+
+@test "-v prints the wrapper's view and the shim's settings" {
+    run "$GUARD" -v -t 2 -- true
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"guard: LD_PRELOAD=$GUARD_SO"* ]]
+    [[ "$output" == *"guard: time guard: 2s without progress"* ]]
+    [[ "$output" == *"libguard["*"]: time guard: 2s without progress"* ]]
+}
+
+# ---- outside mode ---------------------------------------------------------------
+
+@test "a static binary is guarded from outside: the time ladder on schedule" {
+    t0=$(now_ms)
+    run "$GUARD" -t 0.5 -g 0.5 -i signal -k -- "$TESTS_BIN/sigrecord-static" --max 20000
+    t1=$(now_ms)
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"outside mode: libguard is not in process"*"statically linked"* ]]
+    [ "$(printf '%s\n' "$output" | grep -c 'outside mode: libguard is not in process')" -eq 1 ]
+    between "$(recorded_ms SIGINT)" 400 2500 "SIGINT ms"
+    between "$(recorded_ms SIGTERM)" 800 4000 "SIGTERM ms"
+    [ "$(recorded_ms SIGTERM)" -gt "$(recorded_ms SIGINT)" ]
+    [[ "$output" == *"SIGKILL to process group"* ]]
+    between $((t1 - t0)) 1200 8000 "elapsed ms"
+}
+
+@test "a static binary is guarded from outside: the memory limit" {
+    run "$GUARD" -m 20M -- "$TESTS_BIN/hog-static" 100 --max 20000
+    [ "$status" -eq 122 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"outside mode"*"statically linked"* ]]
+    [[ "$output" == *"resident memory"*"over the limit of 20 MiB"*"SIGINT to process"* ]]
+}
+
+@test "a command that never reports in is guarded from outside" {
+    # A script whose interpreter is static: guard sees a script, preloads
+    # libguard, and the shim never reports in.
+    printf '#!%s\n' "$TESTS_BIN/sigrecord-static" > script
+    chmod +x script
+    run "$GUARD" -t 0.5 -g 0.3 -k -- ./script --max 20000
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"outside mode"*"did not report in"* ]]
+    between "$(recorded_ms SIGINT)" 400 4000 "SIGINT ms"
+}
+
+@test "a command that executes a program without LD_PRELOAD is guarded from outside" {
+    run "$GUARD" -t 0.5 -g 0.3 -k -- env -u LD_PRELOAD "$TESTS_BIN/sigrecord" --max 20000
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"outside mode"*"not entered within 1s"* ]]
+    between "$(recorded_ms SIGINT)" 400 4000 "SIGINT ms"
+}
+
+@test "a command that executes a static program is guarded from outside" {
+    run "$GUARD" -t 0.5 -g 0.3 -k -- sh -c "exec '$TESTS_BIN/sigrecord-static' --max 20000"
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"outside mode"*"it executed $TESTS_BIN/sigrecord-static"*"statically linked"* ]]
+    between "$(recorded_ms SIGINT)" 400 4000 "SIGINT ms"
+}
+
+@test "a command that executes a dynamic program stays guarded from inside" {
+    run "$GUARD" -t 1 -- sh -c "exec '$TESTS_BIN/sigrecord' --max 20000"
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" != *"outside mode"* ]]
+    [[ "$output" == *"libguard["*"no progress for "*"(limit 1s)"* ]]
+}
+
+# ---- the job ends with its command ----------------------------------------------------
+
+@test "after the guard fired, what is left of the process group is ended" {
+    # A static background child (the shim cannot enter it) that handles
+    # SIGTERM; the foreground command is ended by the time guard.
+    run "$GUARD" -t 0.5 -g 0.3 -- sh -c \
+        "'$TESTS_BIN/sigrecord-static' --max 30000 > bg & echo \$! > bgpid; exec sleep 30"
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    pid=$(cat bgpid)
+    ! kill -0 "$pid" 2>/dev/null || { echo "orphan $pid outlived the job"; kill -9 "$pid"; false; }
+    grep -q "^SIGTERM " bg || { echo "no SIGTERM:"; cat bg; false; }
+    [[ "$output" == *"SIGKILL to what is still left of process group"* ]]
+}
+
+@test "--dry-run: steps are logged, nothing is interrupted, the command's status" {
+    run "$GUARD" -t 0.3 --dry-run -- sh -c 'sleep 1; exit 5'
+    [ "$status" -eq 5 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"dry run: nothing sent"* ]]
+}
+
+# ---- guard inside guard ----------------------------------------------------------------
+
+@test "guard inside guard: the outer limit fires" {
+    t0=$(now_ms)
+    run "$GUARD" -t 1 -- "$GUARD" -t 30 -- sleep 30
+    t1=$(now_ms)
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    between $((t1 - t0)) 800 6000 "elapsed ms"
+}
+
+@test "guard inside guard: the inner limit fires" {
+    t0=$(now_ms)
+    run "$GUARD" -t 30 -- "$GUARD" -t 1 -- sleep 30
+    t1=$(now_ms)
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    between $((t1 - t0)) 800 6000 "elapsed ms"
+}
+
+# ---- help -------------------------------------------------------------------------------
+
+@test "--help lists every flag; --version" {
+    run "$GUARD" --help
+    [ "$status" -eq 0 ]
+    for flag in -t --timeout -m --max-memory -g --grace-period --memory-grace-period \
+        --memory-secondary-grace-period -i --interrupt -k --kill --check-interval --log \
+        --children --python-signal --dry-run -v --verbose --help --version; do
+        [[ "$output" == *" $flag"[=,\ ]* ]] || { echo "$flag missing"; false; }
+    done
+    [[ "$output" == *"124"*"122"*"125"*"126"*"127"*"128+N"* ]]
+    run "$GUARD" --version
+    [ "$status" -eq 0 ]
+    [[ "$output" == "guard (libguard) "* ]]
+}
+
+# ---- on a terminal --------------------------------------------------------------------------
+
+on_tty() {
+    command -v python3 > /dev/null || skip "no python3"
+    rm -f ready; mkfifo ready
+    run timeout 30 python3 "$TESTS_SRC/on-tty.py" ready "$@"
+}
+
+@test "on a terminal: Ctrl-C reaches the command" {
+    on_tty '\x03' "$GUARD" -t 30 -- "$TESTS_BIN/sigrecord" --ready ready --exit-on-signal 3
+    [[ "$output" == *"SIGINT "* ]] || { echo "$output"; false; }
+    [ "${lines[-1]}" = "exit 3" ] || { echo "$output"; false; }
+}
+
+@test "on a terminal: the command gets the foreground and can read it" {
+    on_tty 'hello\n' "$GUARD" -t 30 -- sh -c 'echo > ready; read x; echo "got:$x"'
+    [[ "$output" == *"got:hello"* ]] || { echo "$output"; false; }
+    [ "${lines[-1]}" = "exit 0" ]
+}
+
+@test "on a terminal: Ctrl-Z stops guard with the command, fg continues both" {
+    on_tty '\x1a' "$GUARD" -t 30 -- "$TESTS_BIN/sigrecord" --ready ready --max 1500
+    [ "${lines[0]}" = "stopped" ] || { echo "$output"; false; }
+    [[ "$output" == *"done "* ]]
+    [ "${lines[-1]}" = "exit 0" ]
+}
