@@ -259,7 +259,7 @@ enum option_type {
 };
 
 struct option {
-    const char *name;        /* the variable, without "LIBGUARD_" */
+    const char *name;        /* the variable */
     enum option_type type;
     size_t offset;           /* of the value in struct lg_settings */
     const char *const *choices; /* T_ENUM: NULL-terminated, value = index */
@@ -274,26 +274,26 @@ static const char *const on_error_choices[] = { "exit", "warn", NULL };
 
 #define AT(field) offsetof(struct lg_settings, field)
 static const struct option table[LG_OPT_COUNT] = {
-    [LG_OPT_TIMEOUT] = { "TIMEOUT", T_DURATION, AT(timeout_ns), .min_ns = 1 },
-    [LG_OPT_GRACE_PERIOD] = { "GRACE_PERIOD", T_DURATION, AT(grace_ns) },
-    [LG_OPT_MAX_MEMORY] = { "MAX_MEMORY", T_SIZE, AT(max_memory) },
-    [LG_OPT_MEMORY_GRACE_PERIOD] = { "MEMORY_GRACE_PERIOD", T_DURATION, AT(memory_grace_ns) },
-    [LG_OPT_MEMORY_SECONDARY_GRACE_PERIOD] = { "MEMORY_SECONDARY_GRACE_PERIOD", T_DURATION, AT(memory_secondary_grace_ns) },
-    [LG_OPT_INTERRUPT] = { "INTERRUPT", T_ENUM, AT(interrupt), interrupt_choices,
+    [LG_OPT_TIMEOUT] = { "LIBGUARD_TIMEOUT", T_DURATION, AT(timeout_ns), .min_ns = 1 },
+    [LG_OPT_GRACE_PERIOD] = { "LIBGUARD_GRACE_PERIOD", T_DURATION, AT(grace_ns) },
+    [LG_OPT_MAX_MEMORY] = { "LIBGUARD_MAX_MEMORY", T_SIZE, AT(max_memory) },
+    [LG_OPT_MEMORY_GRACE_PERIOD] = { "LIBGUARD_MEMORY_GRACE_PERIOD", T_DURATION, AT(memory_grace_ns) },
+    [LG_OPT_MEMORY_SECONDARY_GRACE_PERIOD] = { "LIBGUARD_MEMORY_SECONDARY_GRACE_PERIOD", T_DURATION, AT(memory_secondary_grace_ns) },
+    [LG_OPT_INTERRUPT] = { "LIBGUARD_INTERRUPT", T_ENUM, AT(interrupt), interrupt_choices,
                            .valid = "(valid: exception, signal, exception_then_signal)" },
-    [LG_OPT_SEND_KILL] = { "SEND_KILL", T_BOOL, AT(send_kill) },
-    [LG_OPT_CHECK_INTERVAL] = { "CHECK_INTERVAL", T_DURATION_MS, AT(check_interval_ns), .min_ns = LG_NS_PER_MS },
-    [LG_OPT_LOG] = { "LOG", T_LOG, AT(log) },
-    [LG_OPT_CHILDREN] = { "CHILDREN", T_ENUM, AT(children), children_choices,
+    [LG_OPT_SEND_KILL] = { "LIBGUARD_SEND_KILL", T_BOOL, AT(send_kill) },
+    [LG_OPT_CHECK_INTERVAL] = { "LIBGUARD_CHECK_INTERVAL", T_DURATION_MS, AT(check_interval_ns), .min_ns = LG_NS_PER_MS },
+    [LG_OPT_LOG] = { "LIBGUARD_LOG", T_LOG, AT(log) },
+    [LG_OPT_CHILDREN] = { "LIBGUARD_CHILDREN", T_ENUM, AT(children), children_choices,
                           .valid = "(valid: inherit, none)" },
-    [LG_OPT_ON_ERROR] = { "ON_ERROR", T_ENUM, AT(on_error), on_error_choices,
+    [LG_OPT_ON_ERROR] = { "LIBGUARD_ON_ERROR", T_ENUM, AT(on_error), on_error_choices,
                           .valid = "(valid: exit, warn)" },
-    [LG_OPT_PYTHON_SIGNAL] = { "PYTHON_SIGNAL", T_SIGNAL, AT(python_signal) },
-    [LG_OPT_PROGRESS] = { "PROGRESS", T_PROGRESS, AT(progress) },
-    [LG_OPT_REPORT] = { "REPORT", T_PATH, AT(report_path) },
-    [LG_OPT_DRY_RUN] = { "DRY_RUN", T_BOOL, AT(dry_run) },
-    [LG_OPT_STATUS_FILE] = { "STATUS_FILE", T_PATH, AT(status_path) },
-    [LG_OPT_VERBOSE] = { "VERBOSE", T_BOOL, AT(verbose) },
+    [LG_OPT_PYTHON_SIGNAL] = { "LIBGUARD_PYTHON_SIGNAL", T_SIGNAL, AT(python_signal) },
+    [LG_OPT_PROGRESS] = { "LIBGUARD_PROGRESS", T_PROGRESS, AT(progress) },
+    [LG_OPT_REPORT] = { "LIBGUARD_REPORT", T_PATH, AT(report_path) },
+    [LG_OPT_DRY_RUN] = { "LIBGUARD_DRY_RUN", T_BOOL, AT(dry_run) },
+    [LG_OPT_STATUS_FILE] = { "LIBGUARD_STATUS_FILE", T_PATH, AT(status_path) },
+    [LG_OPT_VERBOSE] = { "LIBGUARD_VERBOSE", T_BOOL, AT(verbose) },
 };
 #undef AT
 
@@ -400,7 +400,7 @@ static const struct option *find_row(const char *name)
     if (strncmp(name, "LIBGUARD_", 9) != 0)
         return NULL;
     for (int i = 0; i < LG_OPT_COUNT; i++)
-        if (strcmp(name + 9, table[i].name) == 0)
+        if (strcmp(name, table[i].name) == 0)
             return &table[i];
     return NULL;
 }
@@ -408,6 +408,11 @@ static const struct option *find_row(const char *name)
 bool lg_option_known(const char *name)
 {
     return find_row(name) != NULL;
+}
+
+const char *lg_option_variable(int row)
+{
+    return row >= 0 && row < LG_OPT_COUNT ? table[row].name : NULL;
 }
 
 /* ---- messages --------------------------------------------------------- */
@@ -488,14 +493,14 @@ static void report_unknown(struct sink *k, const char *name, size_t name_len)
     for (int i = 0; i < LG_OPT_COUNT; i++) {
         if (i == LG_OPT_STATUS_FILE || i == LG_OPT_VERBOSE)
             continue; /* internal: the wrapper sets them */
-        size_t d = edit_distance(quoted + 9, table[i].name);
+        size_t d = edit_distance(quoted + 9, table[i].name + 9);
         if (d < best_distance) {
             best_distance = d;
             best = table[i].name;
         }
     }
     if (best && best_distance <= 4)
-        sink_line(k, "libguard: %s is not a libguard setting (did you mean LIBGUARD_%s?)",
+        sink_line(k, "libguard: %s is not a libguard setting (did you mean %s?)",
                   quoted, best);
     else
         sink_line(k, "libguard: %s is not a libguard setting (see libguard(7) for the list)",
@@ -523,14 +528,14 @@ static void check_contradictions(const struct lg_settings *s, struct sink *k)
             continue;
         if (needs[i].need_time && needs[i].need_memory) {
             if (!timed && !memory)
-                sink_line(k, "libguard: LIBGUARD_%s is set but no guard is: "
+                sink_line(k, "libguard: %s is set but no guard is: "
                           "set LIBGUARD_TIMEOUT or LIBGUARD_MAX_MEMORY too",
                           table[needs[i].opt].name);
         } else if (needs[i].need_time && !timed) {
-            sink_line(k, "libguard: LIBGUARD_%s has no effect without LIBGUARD_TIMEOUT: set both or neither",
+            sink_line(k, "libguard: %s has no effect without LIBGUARD_TIMEOUT: set both or neither",
                       table[needs[i].opt].name);
         } else if (needs[i].need_memory && !memory) {
-            sink_line(k, "libguard: LIBGUARD_%s has no effect without LIBGUARD_MAX_MEMORY: set both or neither",
+            sink_line(k, "libguard: %s has no effect without LIBGUARD_MAX_MEMORY: set both or neither",
                       table[needs[i].opt].name);
         }
     }

@@ -81,6 +81,8 @@ const char *lg_settings_set(struct lg_settings *s, const char *name,
 
 /* Does the table know this variable? */
 bool lg_option_known(const char *name);
+/* The variable of a row of the table (enum lg_option_bit): "LIBGUARD_TIMEOUT". */
+const char *lg_option_variable(int row);
 
 /* Bits of lg_settings.set, one per row of the table. */
 enum lg_option_bit {

@@ -253,12 +253,28 @@ bad() {
 
 # ---- help -------------------------------------------------------------------------------
 
+@test "--progress and --report reach the shim" {
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    run "$GUARD" -t 1 -i signal --progress output --report "$report" -- python3 -c '
+import time
+for i in range(8):
+    print(i, flush=True)
+    time.sleep(0.2)
+'
+    [ "$status" -eq 0 ]
+    run python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(r[-1]["ended"], len(r[-1]["steps"]))' "$report"
+    [ "$output" = "{'how': 'exit', 'status': 0} 0" ]
+    run "$GUARD" -t 1 --progress input -- true
+    [ "$status" -eq 125 ]
+    [[ "$output" == *"--progress 'input' is not valid (valid: io, output, file:PATH)"* ]]
+}
+
 @test "--help lists every flag; --version" {
     run "$GUARD" --help
     [ "$status" -eq 0 ]
     for flag in -t --timeout -m --max-memory -g --grace-period --memory-grace-period \
         --memory-secondary-grace-period -i --interrupt -k --kill --check-interval --log \
-        --children --python-signal --dry-run -v --verbose --help --version; do
+        --children --python-signal --dry-run --progress --report -v --verbose --help --version; do
         [[ "$output" == *" $flag"[=,\ ]* ]] || { echo "$flag missing"; false; }
     done
     [[ "$output" == *"124"*"122"*"125"*"126"*"127"*"128+N"* ]]

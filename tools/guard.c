@@ -178,7 +178,8 @@ static uint64_t now_ns(void)
 
 enum {
     OPT_MEMORY_GRACE = 256, OPT_MEMORY_SECONDARY_GRACE, OPT_CHECK_INTERVAL,
-    OPT_LOG, OPT_CHILDREN, OPT_PYTHON_SIGNAL, OPT_DRY_RUN, OPT_HELP, OPT_VERSION,
+    OPT_LOG, OPT_CHILDREN, OPT_PYTHON_SIGNAL, OPT_DRY_RUN, OPT_PROGRESS, OPT_REPORT,
+    OPT_HELP, OPT_VERSION,
 };
 
 /* Each flag, its variable and, for flags without a value, the value. */
@@ -203,30 +204,12 @@ static const struct flag {
     { { "python-signal", required_argument, NULL, OPT_PYTHON_SIGNAL },
       LG_OPT_PYTHON_SIGNAL, NULL },
     { { "dry-run", no_argument, NULL, OPT_DRY_RUN }, LG_OPT_DRY_RUN, "1" },
+    { { "progress", required_argument, NULL, OPT_PROGRESS }, LG_OPT_PROGRESS, NULL },
+    { { "report", required_argument, NULL, OPT_REPORT }, LG_OPT_REPORT, NULL },
     { { "verbose", no_argument, NULL, 'v' }, LG_OPT_VERBOSE, "1" },
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 
-/* The variable of each row, as the shim spells it. */
-static const char *const variables[LG_OPT_COUNT] = {
-    [LG_OPT_TIMEOUT] = "LIBGUARD_TIMEOUT",
-    [LG_OPT_GRACE_PERIOD] = "LIBGUARD_GRACE_PERIOD",
-    [LG_OPT_MAX_MEMORY] = "LIBGUARD_MAX_MEMORY",
-    [LG_OPT_MEMORY_GRACE_PERIOD] = "LIBGUARD_MEMORY_GRACE_PERIOD",
-    [LG_OPT_MEMORY_SECONDARY_GRACE_PERIOD] = "LIBGUARD_MEMORY_SECONDARY_GRACE_PERIOD",
-    [LG_OPT_INTERRUPT] = "LIBGUARD_INTERRUPT",
-    [LG_OPT_SEND_KILL] = "LIBGUARD_SEND_KILL",
-    [LG_OPT_CHECK_INTERVAL] = "LIBGUARD_CHECK_INTERVAL",
-    [LG_OPT_LOG] = "LIBGUARD_LOG",
-    [LG_OPT_CHILDREN] = "LIBGUARD_CHILDREN",
-    [LG_OPT_ON_ERROR] = "LIBGUARD_ON_ERROR",
-    [LG_OPT_PYTHON_SIGNAL] = "LIBGUARD_PYTHON_SIGNAL",
-    [LG_OPT_PROGRESS] = "LIBGUARD_PROGRESS",
-    [LG_OPT_REPORT] = "LIBGUARD_REPORT",
-    [LG_OPT_DRY_RUN] = "LIBGUARD_DRY_RUN",
-    [LG_OPT_STATUS_FILE] = "LIBGUARD_STATUS_FILE",
-    [LG_OPT_VERBOSE] = "LIBGUARD_VERBOSE",
-};
 
 static const char usage[] =
     "Usage: guard [OPTIONS] [--] COMMAND [ARG...]\n"
@@ -249,6 +232,8 @@ static const char usage[] =
     "      --children=WHICH        inherit (default) or none: guard exec'd children?\n"
     "      --python-signal=SIGNAL  CPython only: signal used to raise promptly (SIGURG)\n"
     "      --dry-run               log each step, interrupt nothing\n"
+    "      --progress=WHAT         what else counts as progress: io, output, file:PATH\n"
+    "      --report=PATH           append one JSON line per process when it ends\n"
     "  -v, --verbose               print the effective settings\n"
     "      --help                  print this help and exit\n"
     "      --version               print the version and exit\n"
@@ -280,9 +265,9 @@ static void translate(char *line, size_t size, const bool *by_flag, const bool *
         bool replaced = false;
         if (strncmp(p, "LIBGUARD_", 9) == 0) {
             for (int row = 0; row < LG_OPT_COUNT && !replaced; row++) {
-                size_t len = strlen(variables[row]);
+                size_t len = strlen(lg_option_variable(row));
                 if ((by_flag[row] || !inherited[row]) && flag_of_row(row)
-                    && strncmp(p, variables[row], len) == 0
+                    && strncmp(p, lg_option_variable(row), len) == 0
                     && !((p[len] >= 'A' && p[len] <= 'Z') || p[len] == '_')) {
                     const struct flag *f = flag_of_row(row);
                     int n = snprintf(out + o, sizeof out - o, "--%s", f->getopt.name);
@@ -843,7 +828,7 @@ int main(int argc, char **argv)
             fail("internal error: option %d", c);
         const char *value = f->fixed ? f->fixed : optarg;
         char why[256];
-        const char *problem = lg_settings_set(&parsed, variables[f->row], value, why, sizeof why);
+        const char *problem = lg_settings_set(&parsed, lg_option_variable(f->row), value, why, sizeof why);
         if (problem)
             fail("--%s '%s' %s", f->getopt.name, quoted(value, shown, sizeof shown), problem);
         given[f->row] = value;
@@ -888,10 +873,10 @@ int main(int argc, char **argv)
     /* The command's environment: the flags over what is inherited. */
     bool inherited[LG_OPT_COUNT];
     for (int row = 0; row < LG_OPT_COUNT; row++)
-        inherited[row] = getenv(variables[row]) != NULL;
+        inherited[row] = getenv(lg_option_variable(row)) != NULL;
     for (int row = 0; row < LG_OPT_COUNT; row++)
-        if (given[row] && setenv(variables[row], given[row], 1) != 0)
-            fail("cannot set %s (%s)", variables[row], strerror(errno));
+        if (given[row] && setenv(lg_option_variable(row), given[row], 1) != 0)
+            fail("cannot set %s (%s)", lg_option_variable(row), strerror(errno));
     setenv("LIBGUARD_STATUS_FILE", status_path, 1);
     const char *preload = getenv("LD_PRELOAD");
     bool present = false;
