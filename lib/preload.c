@@ -17,6 +17,7 @@
 #include "log.h"
 #include "memory.h"
 #include "options.h"
+#include "python.h"
 #include "registry.h"
 #include "watchdog.h"
 
@@ -200,6 +201,9 @@ __attribute__((constructor)) static void libguard_init(void)
     if (settings.verbose || settings.log == LG_LOG_FILE)
         describe_settings(max_bytes);
 
+    /* Before arming: a step must find the CPython route in place. */
+    if (settings.timeout_ns || max_bytes)
+        lg_python_setup(settings.python_signal);
     if (settings.timeout_ns) {
         struct lg_desc d = process_desc(LG_KIND_TIME, 0);
         struct lg_guard *g = lg_guard_arm(&d);
