@@ -249,6 +249,41 @@ static PyObject *on_atexit(PyObject *self, PyObject *args)
     return none();
 }
 
+/* 3.8 refuses pending calls from the start of Py_FinalizeEx, before atexit
+ * callbacks, and then prints the error on the tstate of whichever thread
+ * holds the GIL (a crash when called from outside).  Its finalisation begins
+ * with threading._shutdown: wrap it to know.  Main thread, GIL held. */
+static _Atomic bool shutdown_wrapped;
+static PyObject *original_shutdown;
+
+static PyObject *on_threading_shutdown(PyObject *self, PyObject *args)
+{
+    (void)self;
+    begin_finalising();
+    return py.Call(original_shutdown, args, NULL);
+}
+
+static struct py_method_def shutdown_def = {
+    "_shutdown", on_threading_shutdown, PY_METH_VARARGS,
+    "threading._shutdown, wrapped by libguard to know that Python is exiting.",
+};
+
+static void wrap_threading_shutdown(void)
+{
+    if (minor_version != 8 || shutdown_wrapped)
+        return;
+    PyObject *threading = py.ImportModule("threading"), *wrapper = NULL;
+    if (threading && (original_shutdown = py.GetAttrString(threading, "_shutdown"))
+        && (wrapper = py.CFunctionNewEx(&shutdown_def, NULL, NULL))
+        && py.SetAttrString(threading, "_shutdown", wrapper) == 0)
+        shutdown_wrapped = true;
+    py.Clear();
+    if (wrapper)
+        py.DecRef(wrapper);
+    if (threading)
+        py.DecRef(threading);
+}
+
 static void note_displaced(bool now)
 {
     static _Atomic bool said;
@@ -271,8 +306,12 @@ static PyObject *on_set_signal(PyObject *self, PyObject *args, PyObject *kwargs)
         long signo = py.AsLong(py.TupleGetItem(args, 0));
         if (signo == -1 && py.Occurred())
             py.Clear();
-        else if (signo == python_signal)
-            note_displaced(py.TupleGetItem(args, 1) != handler_obj);
+        else if (signo == python_signal) {
+            bool theirs = py.TupleGetItem(args, 1) != handler_obj;
+            if (theirs)
+                wrap_threading_shutdown();
+            note_displaced(theirs);
+        }
     }
     return result;
 }
@@ -377,8 +416,10 @@ static void install(void)
         py.DecRef(atexit_module);
 
     atomic_store(&mode, ours ? MODE_SIGNAL : MODE_PENDING);
-    if (!ours)
+    if (!ours) {
+        wrap_threading_shutdown();
         note_displaced(true);
+    }
     /* A step that came while Python was starting: deliver it now. */
     if (atomic_load(&armed)) {
         if (ours)
@@ -431,6 +472,8 @@ static void *nudge(void *arg)
 
 static bool queue_pending_call(void)
 {
+    if (minor_version == 8 && !shutdown_wrapped)
+        return false; /* could not make it safe (see wrap_threading_shutdown) */
     atomic_fetch_add(&inflight, 1);
     bool queued = !finishing() && py.AddPendingCall(on_pending_call, NULL) == 0;
     atomic_fetch_sub(&inflight, 1);
