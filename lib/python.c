@@ -85,6 +85,7 @@ static struct {
     PyObject *(*GetModuleDict)(void);
     PyObject *(*DictGetItemString)(PyObject *, const char *);
     int (*IsSubclass)(PyObject *, PyObject *);
+    void *(*GetFrame)(void);
     PyObject **BaseException; /* &PyExc_BaseException */
     PyObject *None;           /* &_Py_NoneStruct */
 } py;
@@ -112,6 +113,7 @@ static bool resolve(void)
         && FIND(GetModuleDict, "PyImport_GetModuleDict")
         && FIND(DictGetItemString, "PyDict_GetItemString")
         && FIND(IsSubclass, "PyObject_IsSubclass")
+        && FIND(GetFrame, "PyEval_GetFrame")
         && FIND(BaseException, "PyExc_BaseException")
         && FIND(None, "_Py_NoneStruct");
     /* Public from 3.13; the private name before (and still exported). */
@@ -202,6 +204,11 @@ static PyObject *class_for(int kind)
 static int deliver(void)
 {
     if (finishing())
+        return 0;
+    /* No Python code running: finalisation runs the last pending calls
+     * (_Py_FinishPendingCalls, before atexit) and turns an exception there
+     * into a SystemError.  Nothing could catch it anyway. */
+    if (!py.GetFrame())
         return 0;
     uint32_t gen = atomic_exchange(&armed, 0);
     if (!gen)

@@ -121,7 +121,6 @@ def own_sigurg(block):
     try:
         if block == "sleep":
             time.sleep(1.5)
-            say("SLEPT", ms(t0))
         busy(t0)
     except BaseException as e:
         report(e, t0)
@@ -201,12 +200,12 @@ def processes(method):
 def exit_race(delay_ms, own_urg):
     """Exit around the deadline, through atexit and with a daemon thread;
     with own_urg, by the pending-call route."""
+    t0 = start()
     import atexit
     if own_urg:
         signal.signal(signal.SIGURG, lambda s, f: None)
     atexit.register(lambda: busy(time.monotonic(), 0.01))
     threading.Thread(target=busy, args=(time.monotonic(), 60), daemon=True).start()
-    t0 = start()
     try:
         busy(t0, delay_ms / 1000.0)
     except BaseException:
