@@ -87,13 +87,15 @@ check_blocking() {
         status_is 0 && ms_between EXC 490 600 &&
             says '^EXC [0-9]+ libguard\.ExecutionTimeout$' && says '^AFTER$' ||
             { echo "($call)"; return 1; }
-        printf '%s %s %s\n' "$("$PY" -V 2>&1)" "$call" "$(recorded_ms EXC)" >>"$BATS_FILE_TMPDIR/latency"
+        printf '%s %s %s\n' "$("$PY" -V 2>&1 | cut -d' ' -f2)" "$call" "$(recorded_ms EXC)" \
+            >>"$BATS_FILE_TMPDIR/latency"
     done
 }
 @test "inside time.sleep, select, os.read, socket recv, Event.wait, Lock.acquire: within 100 ms of the step" {
     each check_blocking
     echo "# ms from the last progress to the exception (timeout 500 ms):" >&3
-    awk '{ print "#   " $0 }' "$BATS_FILE_TMPDIR/latency" | paste -sd' ' | fold -w 150 >&3
+    awk '$1 != v { if (v) print line; v = $1; line = "#   " v ":" } { line = line " " $2 " " $3 }
+         END { print line }' "$BATS_FILE_TMPDIR/latency" >&3
 }
 
 check_join() {
@@ -214,7 +216,7 @@ check_memory() {
         says '^MRO MemoryLimitExceeded,ResiliparseGuardException,BaseException,object$' &&
         says '^MSG resident memory .* over the limit of 100 MiB' &&
         never NOT_RAISED && says '^CONTINUED ' &&
-        between "$(awk '$1 == "HELD_MIB" { print $2 }' <<<"$output")" 90 400 "$PY MiB held"
+        between "$(awk '$1 == "HELD_MIB" { print $2 }' <<<"$output")" 50 400 "$PY MiB held"  # the interpreter itself holds 10-20 MiB
 }
 @test "memory: MemoryLimitExceeded; the program catches it, frees and finishes" {
     each check_memory
