@@ -353,8 +353,6 @@ static void install(void)
 {
     PyObject *sig = NULL, *getsignal = NULL, *current = NULL, *result = NULL;
     PyObject *atexit_module = NULL, *register_fn = NULL, *wrapper = NULL, *cb = NULL;
-    char name[32];
-    lg_signal_name(python_signal, name, sizeof name);
 
     if (!make_classes()) {
         py.Clear();
@@ -409,6 +407,7 @@ static void install(void)
         && (cb = py.CFunctionNewEx(&atexit_def, NULL, NULL))
         && (result = py.CallFunction(register_fn, "O", cb))) {
         py.DecRef(result);
+        py.DecRef(cb); /* atexit holds it */
     } else {
         /* Without it a step during finalisation could crash 3.8: stay off. */
         py.Clear();
@@ -507,7 +506,10 @@ static bool route_available(const struct lg_desc *d)
     int m = atomic_load(&mode);
     if (m == MODE_OFF)
         return false;
-    return m != MODE_STARTING || (interpreter_main && py.IsInitialized());
+    /* The python executable: a step while it starts (even before
+     * Py_IsInitialized) waits for install(); a program embedding Python
+     * never gets there (no cpython.run_* event) and gets the signals. */
+    return m != MODE_STARTING || interpreter_main;
 }
 
 static bool route_raise(struct lg_guard *g, const struct lg_desc *d, int step,
