@@ -18,6 +18,7 @@
 #include "log.h"
 #include "memory.h"
 #include "options.h"
+#include "python.h"
 #include "registry.h"
 #include "report.h"
 #include "watchdog.h"
@@ -209,6 +210,9 @@ __attribute__((constructor)) static void libguard_init(void)
         describe_settings();
     lg_report_configure(&settings, max_bytes);
 
+    /* Before arming: a step must find the CPython route in place. */
+    if (settings.timeout_ns || max_bytes)
+        lg_python_setup(settings.python_signal);
     if (settings.timeout_ns) {
         struct lg_desc d = process_desc(LG_KIND_TIME);
         struct lg_guard *g = lg_guard_arm(&d);

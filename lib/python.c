@@ -1,0 +1,598 @@
+/* The CPython exception route (SPEC "Escalation"; see
+ * notes/cpython-interrupts.md for the version-by-version facts).
+ *
+ * - The preload constructor finds CPython's C API with dlsym (a shared
+ *   libpython, or a python executable with the interpreter linked in) and
+ *   adds an audit hook (PEP 578, 3.8+), allowed before the interpreter
+ *   starts.  Nothing else is called before then.
+ * - The "cpython.run_*" audit event comes on the main thread, holding the
+ *   GIL, once `site` has been imported and just before the program's own
+ *   code.  There we create the exception classes, install a Python-level
+ *   handler for LIBGUARD_PYTHON_SIGNAL (SIGURG) and register an atexit
+ *   callback that tells us the interpreter is about to finalise.
+ * - raise() runs on the watchdog: it records which exception is due and
+ *   sends the signal to the main thread with tgkill.  CPython's C handler
+ *   sets the eval breaker and makes blocking calls fail with EINTR, so our
+ *   handler runs within milliseconds in busy loops and blocking calls alike,
+ *   on every version (a pending call could not: gh-95820, PEP 475 retries).
+ * - A program that handles that signal itself keeps it: we fall back to a
+ *   pending call, and on 3.9-3.12 nudge the main thread into running it by
+ *   asking for the GIL from a disposable helper thread.  Slower: a blocked
+ *   call returns first.
+ *
+ * The watchdog never waits for the GIL or for the program; the one thread
+ * that does (the nudge) owns nothing of ours and may be ended or parked by
+ * the interpreter at shutdown. */
+#include "config.h"
+#include "python.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ladder.h"
+#include "log.h"
+#include "options.h"
+#include "registry.h"
+#include "watchdog.h"
+
+/* ---- the few pieces of the C API we use, found at run time -------------- */
+
+typedef struct py_object PyObject; /* opaque: we never look inside */
+typedef PyObject *(*py_cfunction)(PyObject *, PyObject *);
+struct py_method_def { /* PyMethodDef, unchanged since 2.x */
+    const char *name;
+    py_cfunction meth;
+    int flags;
+    const char *doc;
+};
+#define PY_METH_VARARGS 0x0001
+#define PY_METH_KEYWORDS 0x0002
+
+static struct {
+    int (*IsInitialized)(void);
+    int (*IsFinalizing)(void);
+    const char *(*GetVersion)(void);
+    int (*AddAuditHook)(int (*)(const char *, PyObject *, void *), void *);
+    int (*AddPendingCall)(int (*)(void *), void *);
+    int (*GILStateEnsure)(void);
+    void (*GILStateRelease)(int);
+    PyObject *(*ImportModule)(const char *);
+    PyObject *(*GetAttrString)(PyObject *, const char *);
+    int (*SetAttrString)(PyObject *, const char *, PyObject *);
+    PyObject *(*CallFunction)(PyObject *, const char *, ...);
+    PyObject *(*Call)(PyObject *, PyObject *, PyObject *);
+    PyObject *(*CFunctionNewEx)(struct py_method_def *, PyObject *, PyObject *);
+    PyObject *(*NewException)(const char *, const char *, PyObject *, PyObject *);
+    void (*SetString)(PyObject *, const char *);
+    void (*Clear)(void);
+    PyObject *(*Occurred)(void);
+    void (*IncRef)(PyObject *);
+    void (*DecRef)(PyObject *);
+    long (*AsLong)(PyObject *);
+    PyObject *(*TupleGetItem)(PyObject *, ssize_t);
+    ssize_t (*TupleSize)(PyObject *);
+    PyObject *(*GetModuleDict)(void);
+    PyObject *(*DictGetItemString)(PyObject *, const char *);
+    int (*IsSubclass)(PyObject *, PyObject *);
+    void *(*GetFrame)(void);
+    PyObject **BaseException; /* &PyExc_BaseException */
+    PyObject *None;           /* &_Py_NoneStruct */
+} py;
+
+static bool resolve(void)
+{
+#define FIND(field, name) (*(void **)&py.field = dlsym(RTLD_DEFAULT, name))
+    bool ok = FIND(IsInitialized, "Py_IsInitialized") && FIND(GetVersion, "Py_GetVersion")
+        && FIND(AddAuditHook, "PySys_AddAuditHook") /* 3.8+ */
+        && FIND(AddPendingCall, "Py_AddPendingCall")
+        && FIND(GILStateEnsure, "PyGILState_Ensure")
+        && FIND(GILStateRelease, "PyGILState_Release")
+        && FIND(ImportModule, "PyImport_ImportModule")
+        && FIND(GetAttrString, "PyObject_GetAttrString")
+        && FIND(SetAttrString, "PyObject_SetAttrString")
+        && FIND(CallFunction, "PyObject_CallFunction")
+        && FIND(Call, "PyObject_Call")
+        && FIND(CFunctionNewEx, "PyCFunction_NewEx")
+        && FIND(NewException, "PyErr_NewExceptionWithDoc")
+        && FIND(SetString, "PyErr_SetString") && FIND(Clear, "PyErr_Clear")
+        && FIND(Occurred, "PyErr_Occurred")
+        && FIND(IncRef, "Py_IncRef") && FIND(DecRef, "Py_DecRef")
+        && FIND(AsLong, "PyLong_AsLong")
+        && FIND(TupleGetItem, "PyTuple_GetItem") && FIND(TupleSize, "PyTuple_Size")
+        && FIND(GetModuleDict, "PyImport_GetModuleDict")
+        && FIND(DictGetItemString, "PyDict_GetItemString")
+        && FIND(IsSubclass, "PyObject_IsSubclass")
+        && FIND(GetFrame, "PyEval_GetFrame")
+        && FIND(BaseException, "PyExc_BaseException")
+        && FIND(None, "_Py_NoneStruct");
+    /* Public from 3.13; the private name before (and still exported). */
+    if (ok && !FIND(IsFinalizing, "Py_IsFinalizing"))
+        FIND(IsFinalizing, "_Py_IsFinalizing");
+#undef FIND
+    return ok;
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+enum mode {
+    MODE_STARTING, /* interpreter not yet running the program: defer */
+    MODE_SIGNAL,   /* our handler for python_signal is installed */
+    MODE_PENDING,  /* the program handles that signal: pending calls */
+    MODE_OFF,      /* could not set up: the ladder uses signals */
+};
+
+static int python_signal = SIGURG;
+static int minor_version;            /* 3.x */
+static bool interpreter_main;        /* the executable is a python interpreter */
+static _Atomic int mode = MODE_STARTING;
+static _Atomic bool install_tried;
+static _Atomic bool displaced;       /* the program replaced our handler */
+static void (*python_c_handler)(int);/* CPython's C-level handler, once ours */
+
+/* Set when the interpreter begins to finalise (our atexit callback, which
+ * runs after the program's own: atexit is last in, first out). */
+static _Atomic bool finalising;
+/* Calls into the C API from the watchdog in progress: the atexit callback
+ * waits for them, so none starts after finalisation has begun (3.8 crashes
+ * in Py_AddPendingCall then: bpo-37127). */
+static _Atomic int inflight;
+
+/* The exception due: `armed` is 0 or the generation of one of four slots;
+ * whoever exchanges it for 0 delivers it (one interrupt per step). */
+struct due {
+    struct lg_guard *guard;
+    int kind;
+    char message[200];
+};
+static struct due dues[4];
+static _Atomic uint32_t armed;
+static uint32_t generation; /* the watchdog's */
+
+/* Python objects, made on the main thread and kept for good. */
+static PyObject *base_class, *timeout_class, *memory_class;
+static PyObject *handler_obj, *original_signal;
+static bool tried_package;
+
+static bool finishing(void)
+{
+    return atomic_load(&finalising) || atomic_load(&lg_exiting)
+        || (py.IsFinalizing && py.IsFinalizing());
+}
+
+/* ---- delivering, on the main thread with the GIL ----------------------- */
+
+/* The class to raise: the `libguard` package's when it is (or can be)
+ * imported, so `except libguard.ExecutionTimeout` catches it; else ours. */
+static PyObject *class_for(int kind)
+{
+    const char *name = kind == LG_KIND_TIME ? "ExecutionTimeout" : "MemoryLimitExceeded";
+    PyObject *module = py.DictGetItemString(py.GetModuleDict(), "libguard");
+    if (module) {
+        py.IncRef(module);
+    } else if (!tried_package) {
+        tried_package = true;
+        module = py.ImportModule("libguard");
+        if (!module)
+            py.Clear();
+    }
+    if (module) {
+        PyObject *cls = py.GetAttrString(module, name);
+        py.DecRef(module);
+        if (cls && py.IsSubclass(cls, *py.BaseException) == 1)
+            return cls;
+        py.Clear();
+        if (cls)
+            py.DecRef(cls);
+    }
+    PyObject *ours = kind == LG_KIND_TIME ? timeout_class : memory_class;
+    py.IncRef(ours);
+    return ours;
+}
+
+/* Raise the exception due, if any: -1 with it set, else 0. */
+static int deliver(void)
+{
+    if (finishing())
+        return 0;
+    /* No Python code running: finalisation runs the last pending calls
+     * (_Py_FinishPendingCalls, before atexit) and turns an exception there
+     * into a SystemError.  Nothing could catch it anyway. */
+    if (!py.GetFrame())
+        return 0;
+    uint32_t gen = atomic_exchange(&armed, 0);
+    if (!gen)
+        return 0; /* withdrawn, or already delivered */
+    const struct due *due = &dues[gen & 3];
+    char message[sizeof due->message];
+    memcpy(message, due->message, sizeof message);
+    PyObject *cls = class_for(due->kind);
+    py.SetString(cls, message);
+    py.DecRef(cls);
+    return -1;
+}
+
+static PyObject *none(void)
+{
+    py.IncRef(py.None);
+    return py.None;
+}
+
+static PyObject *on_signal(PyObject *self, PyObject *args)
+{
+    (void)self;
+    (void)args;
+    return deliver() < 0 ? NULL : none();
+}
+
+static int on_pending_call(void *arg)
+{
+    (void)arg;
+    return deliver();
+}
+
+static void begin_finalising(void)
+{
+    atomic_store(&finalising, true);
+    while (atomic_load(&inflight))
+        sched_yield(); /* the watchdog never blocks: this is a few µs */
+}
+
+static PyObject *on_atexit(PyObject *self, PyObject *args)
+{
+    (void)self;
+    (void)args;
+    begin_finalising();
+    return none();
+}
+
+/* 3.8 refuses pending calls from the start of Py_FinalizeEx, before atexit
+ * callbacks, and then prints the error on the tstate of whichever thread
+ * holds the GIL (a crash when called from outside).  Its finalisation begins
+ * with threading._shutdown: wrap it to know.  Main thread, GIL held. */
+static _Atomic bool shutdown_wrapped;
+static PyObject *original_shutdown;
+
+static PyObject *on_threading_shutdown(PyObject *self, PyObject *args)
+{
+    (void)self;
+    begin_finalising();
+    return py.Call(original_shutdown, args, NULL);
+}
+
+static struct py_method_def shutdown_def = {
+    "_shutdown", on_threading_shutdown, PY_METH_VARARGS,
+    "threading._shutdown, wrapped by libguard to know that Python is exiting.",
+};
+
+static void wrap_threading_shutdown(void)
+{
+    if (minor_version != 8 || shutdown_wrapped)
+        return;
+    PyObject *threading = py.ImportModule("threading"), *wrapper = NULL;
+    if (threading && (original_shutdown = py.GetAttrString(threading, "_shutdown"))
+        && (wrapper = py.CFunctionNewEx(&shutdown_def, NULL, NULL))
+        && py.SetAttrString(threading, "_shutdown", wrapper) == 0)
+        shutdown_wrapped = true;
+    py.Clear();
+    if (wrapper)
+        py.DecRef(wrapper);
+    if (threading)
+        py.DecRef(threading);
+}
+
+static void note_displaced(bool now)
+{
+    static _Atomic bool said;
+    if (atomic_exchange(&displaced, now) != now && now && !atomic_exchange(&said, true)) {
+        char name[32];
+        lg_log("the program handles %s itself: ExecutionTimeout and MemoryLimitExceeded "
+               "come through slower routes (not inside blocking calls such as time.sleep; "
+               "LIBGUARD_PYTHON_SIGNAL names another signal)",
+               lg_signal_name(python_signal, name, sizeof name));
+    }
+}
+
+/* _signal.signal, wrapped: a program that takes our signal over gets it
+ * (signal.signal calls _signal.signal at each call, so this sees it). */
+static PyObject *on_set_signal(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    (void)self;
+    PyObject *result = py.Call(original_signal, args, kwargs);
+    if (result && args && py.TupleSize(args) >= 2) {
+        long signo = py.AsLong(py.TupleGetItem(args, 0));
+        if (signo == -1 && py.Occurred())
+            py.Clear();
+        else if (signo == python_signal) {
+            bool theirs = py.TupleGetItem(args, 1) != handler_obj;
+            if (theirs)
+                wrap_threading_shutdown();
+            note_displaced(theirs);
+        }
+    }
+    return result;
+}
+
+static struct py_method_def handler_def = {
+    "libguard_interrupt", on_signal, PY_METH_VARARGS,
+    "libguard: raises ExecutionTimeout or MemoryLimitExceeded when a guard fires.",
+};
+static struct py_method_def atexit_def = {
+    "libguard_atexit", on_atexit, PY_METH_VARARGS, "libguard: the interpreter is exiting.",
+};
+static struct py_method_def signal_def = {
+    "signal", (py_cfunction)(void (*)(void))on_set_signal, PY_METH_VARARGS | PY_METH_KEYWORDS,
+    "signal(signalnum, handler): see the signal module (wrapped by libguard).",
+};
+
+/* ---- installing, in the "cpython.run_*" audit event -------------------- */
+
+static bool make_classes(void)
+{
+    base_class = py.NewException("libguard.ResiliparseGuardException",
+                                 "libguard guard base exception.", *py.BaseException, NULL);
+    if (!base_class)
+        return false;
+    timeout_class = py.NewException("libguard.ExecutionTimeout",
+                                    "Execution timeout exception.", base_class, NULL);
+    memory_class = py.NewException("libguard.MemoryLimitExceeded",
+                                   "Memory limit exceeded exception.", base_class, NULL);
+    return timeout_class && memory_class;
+}
+
+static void install(void)
+{
+    PyObject *sig = NULL, *getsignal = NULL, *current = NULL, *result = NULL;
+    PyObject *atexit_module = NULL, *register_fn = NULL, *wrapper = NULL, *cb = NULL;
+
+    if (!make_classes()) {
+        py.Clear();
+        atomic_store(&mode, MODE_OFF);
+        lg_log("could not create the Python exception classes: interrupting with signals");
+        return;
+    }
+
+    /* Who handles the signal now?  CPython's handler table starts from the C
+     * disposition: SIG_DFL/SIG_IGN are ints 0/1, anything else is not ours. */
+    bool ours = false;
+    struct sigaction sa;
+    sig = py.ImportModule("_signal");
+    if (sig && (getsignal = py.GetAttrString(sig, "getsignal"))
+        && (current = py.CallFunction(getsignal, "i", python_signal))
+        && sigaction(python_signal, NULL, &sa) == 0) {
+        long v = py.AsLong(current);
+        bool free_in_python = v == 0 || v == 1;
+        bool free_in_c = !(sa.sa_flags & SA_SIGINFO)
+            && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN);
+        py.Clear();
+        if (free_in_python && free_in_c
+            && (handler_obj = py.CFunctionNewEx(&handler_def, NULL, NULL))
+            && (original_signal = py.GetAttrString(sig, "signal"))
+            && (result = py.CallFunction(original_signal, "iO", python_signal, handler_obj))
+            && sigaction(python_signal, NULL, &sa) == 0) {
+            python_c_handler = sa.sa_handler;
+            ours = true;
+        }
+    }
+    py.Clear();
+    if (result)
+        py.DecRef(result);
+    if (current)
+        py.DecRef(current);
+    if (getsignal)
+        py.DecRef(getsignal);
+
+    /* Hear of the program taking the signal over later. */
+    if (ours && (wrapper = py.CFunctionNewEx(&signal_def, NULL, NULL))) {
+        if (py.SetAttrString(sig, "signal", wrapper) != 0)
+            py.Clear();
+        py.DecRef(wrapper);
+    }
+    py.Clear();
+    if (sig)
+        py.DecRef(sig);
+
+    /* Know when finalisation begins: after this no C API call from outside. */
+    if ((atexit_module = py.ImportModule("atexit"))
+        && (register_fn = py.GetAttrString(atexit_module, "register"))
+        && (cb = py.CFunctionNewEx(&atexit_def, NULL, NULL))
+        && (result = py.CallFunction(register_fn, "O", cb))) {
+        py.DecRef(result);
+        py.DecRef(cb); /* atexit holds it */
+    } else {
+        /* Without it a step during finalisation could crash 3.8: stay off. */
+        py.Clear();
+        atomic_store(&mode, MODE_OFF);
+        lg_log("could not register an atexit callback: interrupting with signals");
+        return;
+    }
+    if (register_fn)
+        py.DecRef(register_fn);
+    if (atexit_module)
+        py.DecRef(atexit_module);
+
+    atomic_store(&mode, ours ? MODE_SIGNAL : MODE_PENDING);
+    if (!ours) {
+        wrap_threading_shutdown();
+        note_displaced(true);
+    }
+    /* A step that came while Python was starting: deliver it now. */
+    if (atomic_load(&armed)) {
+        if (ours)
+            syscall(SYS_tgkill, getpid(), getpid(), python_signal);
+        else
+            py.AddPendingCall(on_pending_call, NULL); /* from the main thread: prompt */
+    }
+}
+
+static int audit_hook(const char *event, PyObject *args, void *data)
+{
+    (void)args;
+    (void)data;
+    if (strncmp(event, "cpython.", 8) != 0)
+        return 0;
+    if (strncmp(event + 8, "run_", 4) == 0) {
+        if ((pid_t)syscall(SYS_gettid) == getpid() && !atomic_exchange(&install_tried, true))
+            install();
+    } else if (strcmp(event + 8, "_PySys_ClearAuditHooks") == 0) {
+        begin_finalising(); /* in case atexit was bypassed */
+    }
+    return 0;
+}
+
+/* ---- the route, on the watchdog thread ---------------------------------- */
+
+static bool still_ours(void)
+{
+    if (atomic_load(&mode) != MODE_SIGNAL || atomic_load(&displaced))
+        return false;
+    struct sigaction sa;
+    if (sigaction(python_signal, NULL, &sa) != 0 || sa.sa_handler != python_c_handler) {
+        note_displaced(true); /* replaced in C, behind Python's back */
+        return false;
+    }
+    return true;
+}
+
+/* 3.9-3.12 do not set the main thread's eval breaker for a pending call
+ * added by another thread (gh-95820); asking for the GIL does. */
+static void *nudge(void *arg)
+{
+    (void)arg;
+    if (finishing())
+        return NULL;
+    int state = py.GILStateEnsure(); /* may end or park this thread at exit */
+    py.GILStateRelease(state);
+    return NULL;
+}
+
+static bool queue_pending_call(void)
+{
+    if (minor_version == 8 && !shutdown_wrapped)
+        return false; /* could not make it safe (see wrap_threading_shutdown) */
+    atomic_fetch_add(&inflight, 1);
+    bool queued = !finishing() && py.AddPendingCall(on_pending_call, NULL) == 0;
+    atomic_fetch_sub(&inflight, 1);
+    if (queued && minor_version >= 9 && minor_version <= 12) {
+        pthread_attr_t attr;
+        pthread_t thread;
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old); /* the helper takes no signal */
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&thread, &attr, nudge, NULL) != 0)
+            lg_log("could not start a thread to wake the interpreter: the exception waits "
+                   "for the program's next blocking call or thread switch");
+        pthread_attr_destroy(&attr);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    return queued;
+}
+
+static bool route_available(const struct lg_desc *d)
+{
+    if ((pid_t)d->tid != getpid()) /* Python runs signal handlers there only */
+        return false;
+    int m = atomic_load(&mode);
+    if (m == MODE_OFF)
+        return false;
+    /* The python executable: a step while it starts (even before
+     * Py_IsInitialized) waits for install(); a program embedding Python
+     * never gets there (no cpython.run_* event) and gets the signals. */
+    return m != MODE_STARTING || interpreter_main;
+}
+
+static bool route_raise(struct lg_guard *g, const struct lg_desc *d, int step,
+                        const char *message)
+{
+    (void)step;
+    if (finishing()) {
+        lg_log("the Python interpreter is shutting down: no exception raised");
+        return false;
+    }
+    uint32_t gen = ++generation;
+    if (!gen)
+        gen = ++generation;
+    struct due *due = &dues[gen & 3];
+    due->guard = g;
+    due->kind = (int)d->kind;
+    snprintf(due->message, sizeof due->message, "%s", message);
+    atomic_store(&armed, gen); /* supersedes an undelivered one */
+
+    switch (atomic_load(&mode)) {
+    case MODE_STARTING:
+        lg_log("Python is still starting up: the exception is raised once it has");
+        return true; /* install() delivers it */
+    case MODE_SIGNAL:
+        if (still_ours())
+            return syscall(SYS_tgkill, getpid(), (pid_t)d->tid, python_signal) == 0;
+        /* fall through */
+    default:
+        if (queue_pending_call())
+            return true;
+        atomic_compare_exchange_strong(&armed, &gen, 0);
+        return false;
+    }
+}
+
+static void route_withdraw(struct lg_guard *g, const struct lg_desc *d)
+{
+    (void)d;
+    uint32_t gen = atomic_load(&armed);
+    if (gen && dues[gen & 3].guard == g)
+        atomic_compare_exchange_strong(&armed, &gen, 0);
+}
+
+static const struct lg_route python_route = {
+    .available = route_available,
+    .raise = route_raise,
+    .withdraw = route_withdraw,
+};
+
+/* ---- set-up ------------------------------------------------------------ */
+
+/* The watchdog that was mid-call is not in the child; nor is its step. */
+static void in_child(void)
+{
+    atomic_store(&inflight, 0);
+    atomic_store(&armed, 0);
+}
+
+static bool executable_is_python(void)
+{
+    char exe[LG_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    return strncmp(base ? base + 1 : exe, "python", 6) == 0;
+}
+
+void lg_python_setup(int signo)
+{
+    if (!resolve())
+        return; /* no CPython 3.8+ here */
+    if (py.IsInitialized())
+        return; /* loaded into a running interpreter: its package routes */
+    const char *version = py.GetVersion();
+    if (strncmp(version, "3.", 2) != 0)
+        return;
+    minor_version = atoi(version + 2);
+    python_signal = signo;
+    interpreter_main = executable_is_python();
+    if (py.AddAuditHook(audit_hook, NULL) != 0)
+        return;
+    pthread_atfork(NULL, NULL, in_child);
+    atomic_store(&lg_default_route, &python_route);
+}
