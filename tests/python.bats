@@ -13,7 +13,7 @@ BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() {
     local root exe v found='' other=''
-    root=$(pyenv root 2>/dev/null || true)
+    root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
     for exe in ${root:+"$root"/versions/*/bin/python3} /usr/bin/python3; do
         [ -x "$exe" ] || continue
         v=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue

@@ -43,7 +43,7 @@ while time.monotonic() - t0 < 1.5:
 for name, t in got:
     print(name, int((t - t0) * 1000))
 '
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 0 ] || { echo "status $status: $output"; false; }
     # (times from Python's start-up, which comes after the guard's)
     between "$(recorded_ms SIGINT)" 250 900 SIGINT
     between "$(recorded_ms SIGTERM)" 650 1300 SIGTERM

@@ -161,6 +161,7 @@ bad() {
 # ---- outside mode ---------------------------------------------------------------
 
 @test "a static binary is guarded from outside: the time ladder on schedule" {
+    [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer build has no static binaries"
     t0=$(now_ms)
     run "$GUARD" -t 0.5 -g 0.5 -i signal -k -- "$TESTS_BIN/sigrecord-static" --max 20000
     t1=$(now_ms)
@@ -175,6 +176,7 @@ bad() {
 }
 
 @test "a static binary is guarded from outside: the memory limit" {
+    [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer build has no static binaries"
     run "$GUARD" -m 20M -- "$TESTS_BIN/hog-static" 100 --max 20000
     [ "$status" -eq 122 ] || { echo "status $status: $output"; false; }
     [[ "$output" == *"outside mode"*"statically linked"* ]]
@@ -182,6 +184,7 @@ bad() {
 }
 
 @test "a command that never reports in is guarded from outside" {
+    [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer build has no static binaries"
     # A script whose interpreter is static: guard sees a script, preloads
     # libguard, and the shim never reports in.
     printf '#!%s\n' "$TESTS_BIN/sigrecord-static" > script
@@ -200,6 +203,7 @@ bad() {
 }
 
 @test "a command that executes a static program is guarded from outside" {
+    [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer build has no static binaries"
     run "$GUARD" -t 0.5 -g 0.3 -k -- sh -c "exec '$TESTS_BIN/sigrecord-static' --max 20000"
     [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
     [[ "$output" == *"outside mode"*"it executed $TESTS_BIN/sigrecord-static"*"statically linked"* ]]
