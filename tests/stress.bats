@@ -1,16 +1,9 @@
 #!/usr/bin/env bats
-# Stress, each bounded in time: many threads against the watchdog, storms of
-# foreign signals during a ladder, hostile limits and environments.
+# Stress, each bounded in time: storms of foreign signals during a ladder,
+# hostile limits and environments (32 threads against the watchdog: capi.bats).
 load helpers
 
 setup() { setup_guard_env; }
-
-@test "32 threads entering, nesting, leaving guards and reporting progress: no failure, no step" {
-    run guarded LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/stress-threads" 32 2000
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"failures 0"* ]]
-    [[ "$output" != *"libguard["* ]]
-}
 
 @test "after the storm the process guard still fires on time" {
     # The threads and the main thread's progress stop at 1 s: the guard
