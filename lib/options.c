@@ -443,7 +443,7 @@ static void sink_line(struct sink *k, const char *fmt, ...)
 
 /* A value as it may safely be quoted in one line: control and non-ASCII
  * bytes escaped, long values cut. */
-static const char *quote(const char *text, char *buf, size_t size)
+const char *lg_quote(const char *text, char *buf, size_t size)
 {
     size_t o = 0;
     for (const unsigned char *p = (const unsigned char *)text; *p && o + 8 < size; p++) {
@@ -487,7 +487,7 @@ static void report_unknown(struct sink *k, const char *name, size_t name_len)
 {
     char shown[96], quoted[128];
     snprintf(shown, sizeof shown, "%.*s", (int)(name_len < 80 ? name_len : 80), name);
-    quote(shown, quoted, sizeof quoted);
+    lg_quote(shown, quoted, sizeof quoted);
     const char *best = NULL;
     size_t best_distance = SIZE_MAX;
     for (int i = 0; i < LG_OPT_COUNT; i++) {
@@ -577,7 +577,7 @@ int lg_settings_from_env(struct lg_settings *s, char *const *envp,
         char why[160], quoted[256];
         const char *problem = parse_row(row, value, s, why, sizeof why);
         if (problem)
-            sink_line(&k, "libguard: %s='%s' %s", name, quote(value, quoted, sizeof quoted), problem);
+            sink_line(&k, "libguard: %s='%s' %s", name, lg_quote(value, quoted, sizeof quoted), problem);
         else
             s->set |= 1u << (row - table);
     }

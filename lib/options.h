@@ -96,6 +96,9 @@ enum lg_option_bit {
 
 const char *lg_interrupt_name(int interrupt);
 const char *lg_signal_name(int signo, char *buf, size_t size);
+/* `text` as it may safely be quoted in one line: control and non-ASCII
+ * bytes escaped as \xNN, cut after 60 bytes. */
+const char *lg_quote(const char *text, char *buf, size_t size);
 /* "1.5s", "250ms", "2m" */
 void lg_format_duration(uint64_t ns, char *buf, size_t size);
 /* "300 MiB" */

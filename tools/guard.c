@@ -148,25 +148,6 @@ static void note(const char *fmt, ...)
         close(fd);
 }
 
-/* A value as it may be quoted in one line. */
-static const char *quoted(const char *text, char *buf, size_t size)
-{
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p && o + 8 < size; p++) {
-        if (p - (const unsigned char *)text >= 60) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (*p < 0x20 || *p >= 0x7f || *p == '\'' || *p == '\\')
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
-        else
-            buf[o++] = (char)*p;
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 static uint64_t now_ns(void)
 {
     struct timespec t;
@@ -380,46 +361,40 @@ static int statically_linked(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    unsigned char ident[EI_NIDENT];
+    union { Elf64_Ehdr e64; Elf32_Ehdr e32; } eh;
     int result = -1;
-    if (pread(fd, ident, sizeof ident, 0) != (ssize_t)sizeof ident
-        || memcmp(ident, ELFMAG, SELFMAG) != 0)
+    uint64_t phoff;
+    unsigned phnum, phentsize, type;
+    if (pread(fd, &eh, sizeof eh, 0) < (ssize_t)sizeof eh.e32
+        || memcmp(eh.e64.e_ident, ELFMAG, SELFMAG) != 0)
         goto out;
-    if (ident[EI_CLASS] == ELFCLASS64) {
-        Elf64_Ehdr eh;
-        if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh
-            || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN))
-            goto out;
-        result = 1;
-        for (unsigned i = 0; i < eh.e_phnum && i < 4096; i++) {
-            Elf64_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize))
-                != (ssize_t)sizeof ph) {
-                result = -1;
-                break;
-            }
-            if (ph.p_type == PT_INTERP) {
-                result = 0;
-                break;
-            }
+    if (eh.e64.e_ident[EI_CLASS] == ELFCLASS64) {
+        type = eh.e64.e_type;
+        phoff = eh.e64.e_phoff;
+        phnum = eh.e64.e_phnum;
+        phentsize = eh.e64.e_phentsize;
+    } else if (eh.e64.e_ident[EI_CLASS] == ELFCLASS32) {
+        type = eh.e32.e_type;
+        phoff = eh.e32.e_phoff;
+        phnum = eh.e32.e_phnum;
+        phentsize = eh.e32.e_phentsize;
+    } else {
+        goto out;
+    }
+    if (type != ET_EXEC && type != ET_DYN)
+        goto out;
+    result = 1;
+    /* p_type is the first word of a program header in both classes */
+    for (unsigned i = 0; i < phnum && i < 4096; i++) {
+        uint32_t p_type;
+        if (pread(fd, &p_type, sizeof p_type, (off_t)(phoff + (uint64_t)i * phentsize))
+            != (ssize_t)sizeof p_type) {
+            result = -1;
+            break;
         }
-    } else if (ident[EI_CLASS] == ELFCLASS32) {
-        Elf32_Ehdr eh;
-        if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh
-            || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN))
-            goto out;
-        result = 1;
-        for (unsigned i = 0; i < eh.e_phnum && i < 4096; i++) {
-            Elf32_Phdr ph;
-            if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize))
-                != (ssize_t)sizeof ph) {
-                result = -1;
-                break;
-            }
-            if (ph.p_type == PT_INTERP) {
-                result = 0;
-                break;
-            }
+        if (p_type == PT_INTERP) {
+            result = 0;
+            break;
         }
     }
 out:
@@ -810,7 +785,7 @@ int main(int argc, char **argv)
             if (optopt)
                 fail("unknown option '-%c' (see guard --help)", optopt);
             fail("unknown option '%s' (see guard --help)",
-                 quoted(argv[optind - 1], shown, sizeof shown));
+                 lg_quote(argv[optind - 1], shown, sizeof shown));
         }
         if (c == ':') {
             const char *name = argv[optind - 1];
@@ -818,7 +793,7 @@ int main(int argc, char **argv)
                 if (optopt && flags[i].getopt.val == optopt)
                     name = flags[i].getopt.name;
             fail("option '%s%s' needs a value (see guard --help)",
-                 optopt && strlen(name) > 1 ? "--" : "", quoted(name, shown, sizeof shown));
+                 optopt && strlen(name) > 1 ? "--" : "", lg_quote(name, shown, sizeof shown));
         }
         const struct flag *f = NULL;
         for (size_t i = 0; i < N_FLAGS; i++)
@@ -830,7 +805,7 @@ int main(int argc, char **argv)
         char why[256];
         const char *problem = lg_settings_set(&parsed, lg_option_variable(f->row), value, why, sizeof why);
         if (problem)
-            fail("--%s '%s' %s", f->getopt.name, quoted(value, shown, sizeof shown), problem);
+            fail("--%s '%s' %s", f->getopt.name, lg_quote(value, shown, sizeof shown), problem);
         given[f->row] = value;
         by_flag[f->row] = true;
     }
@@ -997,7 +972,7 @@ int main(int argc, char **argv)
     if (got == (ssize_t)sizeof exec_errno) {
         char shown[256];
         give_terminal(getpgrp());
-        say("cannot run '%s': %s", quoted(command[0], shown, sizeof shown), strerror(exec_errno));
+        say("cannot run '%s': %s", lg_quote(command[0], shown, sizeof shown), strerror(exec_errno));
         while (waitpid(job.pid, NULL, 0) < 0 && errno == EINTR)
             ;
         cleanup_status_file();
