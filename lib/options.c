@@ -420,25 +420,38 @@ const char *lg_option_variable(int row)
 struct sink {
     char *buf;
     size_t size, used;
-    int count;
+    int count, shown;
 };
+
+/* Room kept at the end of the buffer for the line saying how many more. */
+#define SINK_RESERVE 64
 
 static void sink_line(struct sink *k, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void sink_line(struct sink *k, const char *fmt, ...)
 {
     k->count++;
-    if (k->used + 1 >= k->size)
-        return;
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(k->buf + k->used, k->size - k->used - 1, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    /* Whole lines only: one that does not fit is counted, not cut. */
+    if (n < 0 || (size_t)n >= sizeof line || k->used + (size_t)n + 2 + SINK_RESERVE > k->size)
         return;
-    k->used += (size_t)n < k->size - k->used - 1 ? (size_t)n : k->size - k->used - 2;
+    memcpy(k->buf + k->used, line, (size_t)n);
+    k->used += (size_t)n;
     k->buf[k->used++] = '\n';
     k->buf[k->used] = '\0';
+    k->shown++;
+}
+
+/* Close the list: say how many problems did not fit. */
+static void sink_close(struct sink *k)
+{
+    if (k->count > k->shown && k->used + SINK_RESERVE <= k->size)
+        k->used += (size_t)snprintf(k->buf + k->used, k->size - k->used,
+                                    "libguard: and %d more problems\n", k->count - k->shown);
 }
 
 /* A value as it may safely be quoted in one line: control and non-ASCII
@@ -499,7 +512,8 @@ static void report_unknown(struct sink *k, const char *name, size_t name_len)
             best = table[i].name;
         }
     }
-    if (best && best_distance <= 4)
+    /* Suggest only what is near: two edits, or a few in a long name. */
+    if (best && (best_distance <= 2 || (best_distance <= 4 && best_distance * 3 <= strlen(best + 9))))
         sink_line(k, "libguard: %s is not a libguard setting (did you mean %s?)",
                   quoted, best);
     else
@@ -547,7 +561,7 @@ static void check_contradictions(const struct lg_settings *s, struct sink *k)
 int lg_settings_from_env(struct lg_settings *s, char *const *envp,
                          char *errors, size_t errors_size)
 {
-    struct sink k = { errors, errors_size, 0, 0 };
+    struct sink k = { errors, errors_size, 0, 0, 0 };
     if (errors_size)
         errors[0] = '\0';
     for (char *const *e = envp; e && *e; e++) {
@@ -584,6 +598,7 @@ int lg_settings_from_env(struct lg_settings *s, char *const *envp,
     if (s->memory_secondary_grace_ns < 10 * LG_NS_PER_MS)
         s->memory_secondary_grace_ns = 10 * LG_NS_PER_MS;
     check_contradictions(s, &k);
+    sink_close(&k);
     return k.count;
 }
 
