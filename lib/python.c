@@ -27,6 +27,9 @@
 #include "python.h"
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -36,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -168,6 +173,20 @@ static bool finishing(void)
     return atomic_load(&finalising) || atomic_load(&lg_exiting)
         || (py.IsFinalizing && py.IsFinalizing());
 }
+
+/* faulthandler's own dumper: reads the frames of every thread without the
+ * GIL or any lock, as faulthandler.dump_traceback_later does from its
+ * watchdog thread.  Exported by 3.8, 3.11, 3.12 and Debian's 3.11; a local
+ * symbol in 3.9, 3.10, 3.13 (same signature in all), found in the symbol
+ * table of unstripped builds (pyenv's). */
+static struct {
+    void *(*InterpreterMain)(void);
+    void *(*ThreadHead)(void *);
+    void *(*ThreadNext)(void *);
+    void *(*ThisThreadState)(void);
+    const char *(*DumpThreads)(int fd, void *interp, void *current);
+} dumper;
+static void *_Atomic main_tstate; /* the main thread's, seen in install() */
 
 /* ---- delivering, on the main thread with the GIL ----------------------- */
 
@@ -351,6 +370,8 @@ static bool make_classes(void)
 
 static void install(void)
 {
+    if (dumper.ThisThreadState)
+        atomic_store(&main_tstate, dumper.ThisThreadState()); /* for the stack dumps */
     PyObject *sig = NULL, *getsignal = NULL, *current = NULL, *result = NULL;
     PyObject *atexit_module = NULL, *register_fn = NULL, *wrapper = NULL, *cb = NULL;
 
@@ -559,6 +580,109 @@ static const struct lg_route python_route = {
     .withdraw = route_withdraw,
 };
 
+/* ---- the Python stacks, for the log at a guard's first step (stack.c) --- */
+
+static pthread_once_t dumper_once = PTHREAD_ONCE_INIT;
+
+/* `name`, a function of the object that defines Py_IsInitialized, from its
+ * .symtab (not the dynamic table): NULL when stripped. */
+static void *local_function(const char *name)
+{
+    Dl_info info;
+    struct link_map *map = NULL;
+    if (!dladdr1((void *)py.IsInitialized, &info, (void **)&map, RTLD_DL_LINKMAP) || !map)
+        return NULL;
+    const char *path = map->l_name && map->l_name[0] ? map->l_name : "/proc/self/exe";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    void *found = NULL;
+    const unsigned char *image = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(ElfW(Ehdr)))
+        image = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (image == MAP_FAILED)
+        return NULL;
+    size_t size = (size_t)st.st_size, want = strlen(name) + 1;
+    const ElfW(Ehdr) *eh = (const void *)image;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_shentsize != sizeof(ElfW(Shdr))
+        || eh->e_shoff > size || eh->e_shnum > (size - eh->e_shoff) / sizeof(ElfW(Shdr)))
+        goto out;
+    const ElfW(Shdr) *sh = (const void *)(image + eh->e_shoff);
+    for (unsigned i = 0; i < eh->e_shnum && !found; i++) {
+        if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+            continue;
+        const ElfW(Shdr) *strs = &sh[sh[i].sh_link];
+        if (sh[i].sh_offset > size || sh[i].sh_size > size - sh[i].sh_offset
+            || strs->sh_offset > size || strs->sh_size > size - strs->sh_offset)
+            continue;
+        const ElfW(Sym) *sym = (const void *)(image + sh[i].sh_offset);
+        const char *str = (const char *)image + strs->sh_offset;
+        for (size_t j = 0; j < sh[i].sh_size / sizeof *sym; j++)
+            if (ELF64_ST_TYPE(sym[j].st_info) == STT_FUNC && sym[j].st_value
+                && sym[j].st_name < strs->sh_size && strs->sh_size - sym[j].st_name >= want
+                && memcmp(str + sym[j].st_name, name, want) == 0) {
+                found = (void *)(map->l_addr + sym[j].st_value);
+                break;
+            }
+    }
+out:
+    munmap((void *)image, size);
+    return found;
+}
+
+static void find_dumper(void)
+{
+    *(void **)&dumper.DumpThreads = dlsym(RTLD_DEFAULT, "_Py_DumpTracebackThreads");
+    if (!dumper.DumpThreads)
+        *(void **)&dumper.DumpThreads = local_function("_Py_DumpTracebackThreads");
+}
+
+int lg_python_stacks(int fd, pid_t tid, char *why, size_t size)
+{
+    if (!dumper.InterpreterMain)
+        return 0; /* no CPython 3.8+ here */
+    int m = atomic_load(&mode);
+    if (m != MODE_SIGNAL && m != MODE_PENDING) {
+        /* Before install() we do not know when finalisation begins. */
+        snprintf(why, size, "%s", m == MODE_STARTING
+                 ? "the interpreter has not started the program (or Python is embedded)"
+                 : "the CPython support could not be set up");
+        return -1;
+    }
+    pthread_once(&dumper_once, find_dumper);
+    if (!dumper.DumpThreads) {
+        snprintf(why, size, "this interpreter neither exports _Py_DumpTracebackThreads nor has "
+                 "a symbol table; `py-spy dump --pid %d` shows it", (int)getpid());
+        return -1;
+    }
+    atomic_fetch_add(&inflight, 1); /* begin_finalising() waits for us */
+    if (finishing()) {
+        atomic_fetch_sub(&inflight, 1);
+        snprintf(why, size, "the interpreter is shutting down");
+        return -1;
+    }
+    void *interp = dumper.InterpreterMain(), *current = NULL, *main = atomic_load(&main_tstate);
+    /* Mark the target ("Current thread") if it is the main thread and its
+     * state is still listed; other threads' states name no kernel tid. */
+    if (interp && main && tid == getpid()) {
+        int n = 0;
+        for (void *t = dumper.ThreadHead(interp); t && n < 1000; t = dumper.ThreadNext(t), n++)
+            if (t == main) {
+                current = main;
+                break;
+            }
+    }
+    const char *err = interp ? dumper.DumpThreads(fd, interp, current) : "no interpreter";
+    atomic_fetch_sub(&inflight, 1);
+    if (err) {
+        snprintf(why, size, "%s", err);
+        return -1;
+    }
+    return current ? 1 : 2;
+}
+
 /* ---- set-up ------------------------------------------------------------ */
 
 /* The watchdog that was mid-call is not in the child; nor is its step. */
@@ -594,5 +718,12 @@ void lg_python_setup(int signo)
     if (py.AddAuditHook(audit_hook, NULL) != 0)
         return;
     pthread_atfork(NULL, NULL, in_child);
+    /* Public since 3.x (InterpreterState_Main since 3.7): stacks need all. */
+    if (!(*(void **)&dumper.ThreadHead = dlsym(RTLD_DEFAULT, "PyInterpreterState_ThreadHead"))
+        || !(*(void **)&dumper.ThreadNext = dlsym(RTLD_DEFAULT, "PyThreadState_Next"))
+        || !(*(void **)&dumper.ThisThreadState = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState")))
+        dumper.ThisThreadState = NULL;
+    else
+        *(void **)&dumper.InterpreterMain = dlsym(RTLD_DEFAULT, "PyInterpreterState_Main");
     atomic_store(&lg_default_route, &python_route);
 }
