@@ -187,6 +187,9 @@ static struct {
     const char *(*DumpThreads)(int fd, void *interp, void *current);
 } dumper;
 static void *_Atomic main_tstate; /* the main thread's, seen in install() */
+static char symtab_path[LG_PATH_MAX]; /* where to look when not exported */
+static uintptr_t symtab_base;
+static bool python_found;            /* the C API is here, supported or not */
 
 /* ---- delivering, on the main thread with the GIL ----------------------- */
 
@@ -586,13 +589,8 @@ static pthread_once_t dumper_once = PTHREAD_ONCE_INIT;
 
 /* `name`, a function of the object that defines Py_IsInitialized, from its
  * .symtab (not the dynamic table): NULL when stripped. */
-static void *local_function(const char *name)
+static void *local_function(const char *path, uintptr_t base, const char *name)
 {
-    Dl_info info;
-    struct link_map *map = NULL;
-    if (!dladdr1((void *)py.IsInitialized, &info, (void **)&map, RTLD_DL_LINKMAP) || !map)
-        return NULL;
-    const char *path = map->l_name && map->l_name[0] ? map->l_name : "/proc/self/exe";
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
@@ -623,7 +621,7 @@ static void *local_function(const char *name)
             if (ELF64_ST_TYPE(sym[j].st_info) == STT_FUNC && sym[j].st_value
                 && sym[j].st_name < strs->sh_size && strs->sh_size - sym[j].st_name >= want
                 && memcmp(str + sym[j].st_name, name, want) == 0) {
-                found = (void *)(map->l_addr + sym[j].st_value);
+                found = (void *)(base + sym[j].st_value);
                 break;
             }
     }
@@ -632,17 +630,47 @@ out:
     return found;
 }
 
+/* Read the symbol table when first needed, not at start-up: it is large. */
 static void find_dumper(void)
 {
+    if (!dumper.DumpThreads && symtab_path[0])
+        *(void **)&dumper.DumpThreads
+            = local_function(symtab_path, symtab_base, "_Py_DumpTracebackThreads");
+}
+
+/* At start-up, because dlsym and dladdr take the loader's lock, which a
+ * stuck program may hold (a hanging constructor in dlopen). */
+static void setup_dumper(void)
+{
+    /* Public since 3.x (InterpreterState_Main since 3.7): stacks need all. */
+    if (!(*(void **)&dumper.ThreadHead = dlsym(RTLD_DEFAULT, "PyInterpreterState_ThreadHead"))
+        || !(*(void **)&dumper.ThreadNext = dlsym(RTLD_DEFAULT, "PyThreadState_Next"))
+        || !(*(void **)&dumper.ThisThreadState = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState"))
+        || !(*(void **)&dumper.InterpreterMain = dlsym(RTLD_DEFAULT, "PyInterpreterState_Main"))) {
+        dumper.ThisThreadState = NULL;
+        dumper.InterpreterMain = NULL;
+        return;
+    }
     *(void **)&dumper.DumpThreads = dlsym(RTLD_DEFAULT, "_Py_DumpTracebackThreads");
-    if (!dumper.DumpThreads)
-        *(void **)&dumper.DumpThreads = local_function("_Py_DumpTracebackThreads");
+    Dl_info info;
+    struct link_map *map = NULL;
+    if (!dumper.DumpThreads
+        && dladdr1((void *)py.IsInitialized, &info, (void **)&map, RTLD_DL_LINKMAP) && map) {
+        snprintf(symtab_path, sizeof symtab_path, "%s",
+                 map->l_name && map->l_name[0] ? map->l_name : "/proc/self/exe");
+        symtab_base = map->l_addr;
+    }
 }
 
 int lg_python_stacks(int fd, pid_t tid, char *why, size_t size)
 {
-    if (!dumper.InterpreterMain)
-        return 0; /* no CPython 3.8+ here */
+    if (!dumper.InterpreterMain) {
+        if (!python_found)
+            return 0; /* not a Python program */
+        snprintf(why, size, "libguard has no CPython support here (CPython 3.8+, with "
+                 "libguard preloaded); faulthandler.dump_traceback_later() can print it");
+        return -1;
+    }
     int m = atomic_load(&mode);
     if (m != MODE_SIGNAL && m != MODE_PENDING) {
         /* Before install() we do not know when finalisation begins. */
@@ -705,6 +733,7 @@ static bool executable_is_python(void)
 
 void lg_python_setup(int signo)
 {
+    python_found = dlsym(RTLD_DEFAULT, "Py_IsInitialized") != NULL;
     if (!resolve())
         return; /* no CPython 3.8+ here */
     if (py.IsInitialized())
@@ -718,12 +747,6 @@ void lg_python_setup(int signo)
     if (py.AddAuditHook(audit_hook, NULL) != 0)
         return;
     pthread_atfork(NULL, NULL, in_child);
-    /* Public since 3.x (InterpreterState_Main since 3.7): stacks need all. */
-    if (!(*(void **)&dumper.ThreadHead = dlsym(RTLD_DEFAULT, "PyInterpreterState_ThreadHead"))
-        || !(*(void **)&dumper.ThreadNext = dlsym(RTLD_DEFAULT, "PyThreadState_Next"))
-        || !(*(void **)&dumper.ThisThreadState = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState")))
-        dumper.ThisThreadState = NULL;
-    else
-        *(void **)&dumper.InterpreterMain = dlsym(RTLD_DEFAULT, "PyInterpreterState_Main");
+    setup_dumper();
     atomic_store(&lg_default_route, &python_route);
 }

@@ -113,7 +113,7 @@ static void native_line(pid_t tid, const char *target)
     snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
     if (read_small(path, buf, sizeof buf)) {
         if (!strcmp(buf, "running")) {
-            snprintf(where, sizeof where, ", running code (not in a system call)");
+            snprintf(where, sizeof where, ", outside any system call");
         } else {
             long nr = strtol(buf, NULL, 10);
             const char *name = nr >= 0 ? syscall_name(nr) : NULL;
@@ -202,6 +202,7 @@ void lg_stack_report(const struct lg_desc *d, const char *target)
     python_stacks(tid, target, &native);
     if (native && !atomic_exchange(&said_native, true))
         lg_log("no stack for native code from inside the program: `gdb -p %d -batch -ex "
-               "'thread apply all bt'` or `eu-stack -p %d` prints it while it hangs",
+               "'thread apply all bt'` or `eu-stack -p %d` prints it while it hangs "
+               "(a longer LIBGUARD_GRACE_PERIOD leaves time for it)",
                (int)getpid(), (int)getpid());
 }
