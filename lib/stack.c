@@ -141,7 +141,8 @@ static int scratch_file(void)
     return fd;
 }
 
-/* The dump, one log line per line. */
+/* The dump, one log line per line, the target's block ("Current thread ...")
+ * first: faulthandler lists the newest thread first, the main thread last. */
 static void copy_to_log(int fd)
 {
     off_t size = lseek(fd, 0, SEEK_END);
@@ -155,10 +156,18 @@ static void copy_to_log(int fd)
     ssize_t n = pread(fd, text, (size_t)size, 0);
     if (n > 0) {
         text[n] = '\0';
-        for (char *line = text, *end; *line; line = end + (*end != '\0')) {
-            end = line + strcspn(line, "\n");
-            if (end > line) /* faulthandler puts a blank line between threads */
-                lg_log("%.*s", (int)(end - line), line);
+        for (int pass = 0; pass < 2; pass++) {
+            bool current = false;
+            for (char *line = text, *end; *line; line = end + (*end != '\0')) {
+                end = line + strcspn(line, "\n");
+                if (!strncmp(line, "Current thread ", 15))
+                    current = true;
+                else if (!strncmp(line, "Thread ", 7))
+                    current = false;
+                /* faulthandler puts a blank line between threads */
+                if (end > line && current == (pass == 0))
+                    lg_log("%.*s", (int)(end - line), line);
+            }
         }
     }
     free(text);
@@ -175,7 +184,8 @@ static void python_stacks(pid_t tid, const char *target, bool *native)
     } else if (r < 0) {
         lg_log("no Python stack: %s", why);
     } else if (r > 0) {
-        lg_log(r == 1 ? "Python stacks, most recent call first; %s is the \"Current thread\":"
+        lg_log(r == 1 ? "Python stacks, most recent call first; %s is the \"Current thread\", "
+                        "listed first:"
                       : "Python stacks, most recent call first (%s not marked):", target);
         copy_to_log(fd);
         lg_log("end of the Python stacks");

@@ -1,17 +1,42 @@
-# Driven by tests/traceback.bats: hangs in stuck_here() on the line marked
-# below, so the log must show that function and line at the first step.
+# Driven by tests/traceback.bats.  Hangs in stuck_here() on the line marked
+# STUCK-LINE; the log must show that function and line at the first step.
+#   stuck.py            the main thread sleeps in stuck_here()
+#   stuck.py busy       the main thread computes in stuck_here()
+#   stuck.py thread     a worker sleeps in worker_stuck(), the main thread
+#                       waits for it in stuck_here()
 import sys
+import threading
 import time
 
 
-def stuck_here():
+def tick():
+    return time.monotonic()
+
+
+def worker_stuck():
     while True:
-        time.sleep(0.05)  # STUCK-LINE
+        time.sleep(0.05)  # WORKER-LINE
+
+
+def stuck_here(mode):
+    while True:
+        if mode == "busy":
+            tick()  # BUSY-LINE (a call in the loop: see cpython-interrupts.md)
+        elif mode == "thread":
+            worker.join(0.05)  # JOIN-LINE
+        else:
+            time.sleep(0.05)  # STUCK-LINE
 
 
 def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else "sleep"
+    if mode == "thread":
+        global worker
+        worker = threading.Thread(target=worker_stuck, daemon=True)
+        worker.start()
+    print("READY", flush=True)
     try:
-        stuck_here()
+        stuck_here(mode)
     except BaseException as e:
         print("EXC", type(e).__name__, flush=True)
         sys.exit(3)
