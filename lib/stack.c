@@ -12,7 +12,9 @@
  *
  * The dump goes into an anonymous memory file first, then to the log line by
  * line through lg_log: same place, same prefix, same accounting of our own
- * output as the step lines, and nothing at all with LIBGUARD_LOG=none. */
+ * output as the step lines, and nothing at all with LIBGUARD_LOG=none.  All
+ * our reads and writes are counted as ours, so that LIBGUARD_PROGRESS=io
+ * does not take the report for progress. */
 #include "config.h"
 #include "stack.h"
 
@@ -26,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "log.h"
 #include "python.h"
 
@@ -41,6 +44,7 @@ static bool read_small(const char *path, char *buf, size_t size)
     close(fd);
     if (n <= 0)
         return false;
+    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
     buf[n] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     return true;
@@ -148,6 +152,8 @@ static void copy_to_log(int fd)
     off_t size = lseek(fd, 0, SEEK_END);
     if (size <= 0)
         return;
+    /* Python wrote it all with write(2): ours, not the program's I/O. */
+    atomic_fetch_add(&lg_own_written_bytes, (uint64_t)size);
     if (size > MAX_DUMP)
         size = MAX_DUMP;
     char *text = malloc((size_t)size + 1);
@@ -155,6 +161,7 @@ static void copy_to_log(int fd)
         return;
     ssize_t n = pread(fd, text, (size_t)size, 0);
     if (n > 0) {
+        atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
         text[n] = '\0';
         for (int pass = 0; pass < 2; pass++) {
             bool current = false;

@@ -165,3 +165,18 @@ check_none() {
     has "main thread is sleeping (S)"
     has "no stack for native code"
 }
+
+check_again() {
+    py LIBGUARD_INTERRUPT=exception LIBGUARD_GRACE_PERIOD=0.5 LIBGUARD_PROGRESS=output -- again
+    [ "$status" -eq 3 ] || { echo "status $status"; echo "$output"; return 1; }
+    has "EXC ExecutionTimeout ExecutionTimeout ExecutionTimeout" &&
+    has "step 3 of 3" &&
+    [ "$(grep -c 'Python stacks, most recent call first' <<<"$output")" -eq 1 ] ||
+        { echo "stacks: $output"; return 1; }
+}
+
+# LIBGUARD_PROGRESS=output: Python writes the dump with write(2), into a
+# memory file; counted as libguard's own output, it is not progress.
+@test "one stack per ladder, not per step; the dump is not progress for LIBGUARD_PROGRESS=output" {
+    each check_again
+}
