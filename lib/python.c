@@ -189,6 +189,8 @@ static struct {
 static void *_Atomic main_tstate; /* the main thread's, seen in install() */
 static char symtab_path[LG_PATH_MAX]; /* where to look when not exported */
 static uintptr_t symtab_base;
+static dev_t symtab_dev;             /* the file loaded, not one put there since */
+static ino_t symtab_ino;
 static bool python_found;            /* the C API is here, supported or not */
 
 /* ---- delivering, on the main thread with the GIL ----------------------- */
@@ -597,7 +599,8 @@ static void *local_function(const char *path, uintptr_t base, const char *name)
     struct stat st;
     void *found = NULL;
     const unsigned char *image = MAP_FAILED;
-    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(ElfW(Ehdr)))
+    if (fstat(fd, &st) == 0 && st.st_dev == symtab_dev && st.st_ino == symtab_ino
+        && (size_t)st.st_size >= sizeof(ElfW(Ehdr)))
         image = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (image == MAP_FAILED)
@@ -659,6 +662,13 @@ static void setup_dumper(void)
         snprintf(symtab_path, sizeof symtab_path, "%s",
                  map->l_name && map->l_name[0] ? map->l_name : "/proc/self/exe");
         symtab_base = map->l_addr;
+        struct stat st;
+        if (stat(symtab_path, &st) == 0) {
+            symtab_dev = st.st_dev;
+            symtab_ino = st.st_ino;
+        } else {
+            symtab_path[0] = '\0';
+        }
     }
 }
 
@@ -718,6 +728,9 @@ static void in_child(void)
 {
     atomic_store(&inflight, 0);
     atomic_store(&armed, 0);
+    /* The forking thread is the child's main thread (a TSS read: safe). */
+    if (dumper.ThisThreadState && atomic_load(&install_tried))
+        atomic_store(&main_tstate, dumper.ThisThreadState());
 }
 
 static bool executable_is_python(void)
