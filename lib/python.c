@@ -681,6 +681,10 @@ int lg_python_stacks(int fd, pid_t tid, char *why, size_t size)
                  "libguard preloaded); faulthandler.dump_traceback_later() can print it");
         return -1;
     }
+    if (fd < 0) {
+        snprintf(why, size, "no memory file to write it to");
+        return -1;
+    }
     int m = atomic_load(&mode);
     if (m != MODE_SIGNAL && m != MODE_PENDING) {
         /* Before install() we do not know when finalisation begins. */

@@ -13,7 +13,7 @@ void lg_python_setup(int python_signal);
  * (the target, when it is the main thread, is the "Current thread").  On the
  * watchdog; never waits for the GIL.  Returns 0 when there is no CPython,
  * 1 when dumped with the target marked, 2 dumped unmarked, -1 when no stack
- * can be had (why says why). */
+ * can be had (why says why; fd < 0 is such a case). */
 #include <stddef.h>
 #include <sys/types.h>
 int lg_python_stacks(int fd, pid_t tid, char *why, size_t size);

@@ -184,11 +184,9 @@ static void python_stacks(pid_t tid, const char *target, bool *native)
 {
     int fd = scratch_file();
     char why[256];
-    int r = lg_python_stacks(fd < 0 ? -1 : fd, tid, why, sizeof why);
+    int r = lg_python_stacks(fd, tid, why, sizeof why);
     *native = r == 0;
-    if (r != 0 && fd < 0) {
-        lg_log("no Python stack: no scratch file to write it to");
-    } else if (r < 0) {
+    if (r < 0) {
         lg_log("no Python stack: %s", why);
     } else if (r > 0) {
         lg_log(r == 1 ? "Python stacks, most recent call first; %s is the \"Current thread\", "
