@@ -19,6 +19,7 @@
 #include "log.h"
 #include "options.h"
 #include "report.h"
+#include "stack.h"
 
 const struct lg_route *_Atomic lg_default_route;
 const struct lg_route *_Atomic lg_handler_route;
@@ -93,6 +94,8 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
     lg_log("%s: %s to %s, step %d of %d%s", why, what, target, step, LG_LADDER_STEPS, dry);
     lg_status_note(d->kind == LG_KIND_TIME ? "time" : "memory");
     lg_report_step((int)d->kind, step, what);
+    if (step == 1)
+        lg_stack_report(d, target); /* before interrupting: where it hung */
     if (d->dry_run)
         return;
 

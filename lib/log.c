@@ -67,6 +67,11 @@ void lg_log(const char *fmt, ...)
     errno = saved_errno;
 }
 
+bool lg_log_enabled(void)
+{
+    return log_kind != LG_LOG_NONE;
+}
+
 void lg_status_note(const char *what)
 {
     if (!status_path[0])

@@ -3,8 +3,12 @@
 #ifndef LIBGUARD_LOG_H
 #define LIBGUARD_LOG_H
 
+#include <stdbool.h>
+
 void lg_log_configure(int kind, const char *path);
 void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* False with LIBGUARD_LOG=none: skip work whose only result is log lines. */
+bool lg_log_enabled(void);
 /* The guard wrapper learns which guard fired from this file
  * (LIBGUARD_STATUS_FILE): one word per step, "time" or "memory", after
  * "started PID" when the shim has armed (so it knows the shim got in). */

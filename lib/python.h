@@ -9,4 +9,13 @@
  * the interpreter has started (and installs lg_default_route). */
 void lg_python_setup(int python_signal);
 
+/* The stacks of the interpreter's threads, as faulthandler prints them, to fd
+ * (the target, when it is the main thread, is the "Current thread").  On the
+ * watchdog; never waits for the GIL.  Returns 0 when there is no CPython,
+ * 1 when dumped with the target marked, 2 dumped unmarked, -1 when no stack
+ * can be had (why says why; fd < 0 is such a case). */
+#include <stddef.h>
+#include <sys/types.h>
+int lg_python_stacks(int fd, pid_t tid, char *why, size_t size);
+
 #endif

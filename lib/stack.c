@@ -1,0 +1,223 @@
+/* Where the target was when its guard fired, for the log at the first step
+ * of the ladder (each time a guard's ladder starts, at most MAX_REPORTS per
+ * process so that a job with many timed-out records keeps a readable log):
+ *
+ * - every program: the target thread's scheduler state and the system call
+ *   it is blocked in, from /proc/self/task/TID (safe to read at any time);
+ * - CPython: the Python stacks of all threads, the target marked "Current
+ *   thread", in faulthandler's format (python.c);
+ * - native programs: we cannot walk their stack safely from another thread
+ *   (no frame pointers, no unwind tables for sure, no way to stop it without
+ *   a signal handler of ours in the program): say once what can.
+ *
+ * The dump goes into an anonymous memory file first, then to the log line by
+ * line through lg_log: same place, same prefix, same accounting of our own
+ * output as the step lines, and nothing at all with LIBGUARD_LOG=none.  All
+ * our reads and writes are counted as ours, so that LIBGUARD_PROGRESS=io
+ * does not take the report for progress. */
+#include "config.h"
+#include "stack.h"
+
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "activity.h"
+#include "log.h"
+#include "python.h"
+
+#define MAX_REPORTS 20
+#define MAX_DUMP (256 * 1024) /* faulthandler: <= 100 threads x 100 frames */
+
+static bool read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return true;
+}
+
+/* The system calls a stuck program is usually blocked in. */
+static const char *syscall_name(long nr)
+{
+    static const struct { long nr; const char *name; } names[] = {
+#define N(x) { SYS_##x, #x }
+        N(read), N(write), N(openat), N(close), N(readv), N(writev), N(pread64),
+        N(pwrite64), N(ppoll), N(pselect6), N(epoll_pwait), N(futex), N(wait4),
+        N(waitid), N(nanosleep), N(clock_nanosleep), N(accept4), N(connect),
+        N(recvfrom), N(recvmsg), N(sendto), N(sendmsg), N(flock), N(fcntl),
+        N(fsync), N(fdatasync), N(msgrcv), N(semtimedop), N(rt_sigtimedwait),
+        N(rt_sigsuspend), N(io_getevents), N(getrandom), N(ioctl),
+#ifdef SYS_poll
+        N(poll),
+#endif
+#ifdef SYS_select
+        N(select),
+#endif
+#ifdef SYS_epoll_wait
+        N(epoll_wait),
+#endif
+#ifdef SYS_pause
+        N(pause),
+#endif
+#ifdef SYS_accept
+        N(accept),
+#endif
+#ifdef SYS_open
+        N(open),
+#endif
+#undef N
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (names[i].nr == nr)
+            return names[i].name;
+    return NULL;
+}
+
+static const char *state_name(char c)
+{
+    switch (c) {
+    case 'R': return "running";
+    case 'S': return "sleeping";
+    case 'D': return "in uninterruptible sleep (disk or NFS I/O?)";
+    case 'T': return "stopped";
+    case 't': return "stopped by a debugger";
+    case 'Z': return "a zombie";
+    default: return "in an unknown state";
+    }
+}
+
+/* "main thread: sleeping (S), blocked in system call clock_nanosleep (230)" */
+static void native_line(pid_t tid, const char *target)
+{
+    char path[64], buf[512], where[160] = "";
+    char state = '?';
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    if (!read_small(path, buf, sizeof buf)) {
+        lg_log("%s: cannot read %s (has it ended?)", target, path);
+        return;
+    }
+    const char *p = strrchr(buf, ')'); /* the name may hold spaces and ')' */
+    if (p && p[1] == ' ' && p[2])
+        state = p[2];
+
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+    if (read_small(path, buf, sizeof buf)) {
+        if (!strcmp(buf, "running")) {
+            snprintf(where, sizeof where, ", outside any system call");
+        } else {
+            long nr = strtol(buf, NULL, 10);
+            const char *name = nr >= 0 ? syscall_name(nr) : NULL;
+            if (nr < 0)
+                snprintf(where, sizeof where, ", not in a system call");
+            else if (name)
+                snprintf(where, sizeof where, ", in system call %s (%ld)", name, nr);
+            else
+                snprintf(where, sizeof where, ", in system call %ld", nr);
+        }
+    }
+    size_t used = strlen(where);
+    snprintf(path, sizeof path, "/proc/self/task/%d/wchan", (int)tid);
+    if (read_small(path, buf, sizeof buf) && strcmp(buf, "0") != 0)
+        snprintf(where + used, sizeof where - used, ", waiting in the kernel at %.100s", buf);
+    lg_log("%s is %s (%c)%s", target, state_name(state), state, where);
+}
+
+/* A file in memory for the dump: never blocks, never fills up a pipe. */
+static int scratch_file(void)
+{
+    int fd = (int)syscall(SYS_memfd_create, "libguard-stack", MFD_CLOEXEC);
+    if (fd < 0)
+        fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    return fd;
+}
+
+/* The dump, one log line per line, the target's block ("Current thread ...")
+ * first: faulthandler lists the newest thread first, the main thread last. */
+static void copy_to_log(int fd)
+{
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0)
+        return;
+    /* Python wrote it all with write(2): ours, not the program's I/O. */
+    atomic_fetch_add(&lg_own_written_bytes, (uint64_t)size);
+    if (size > MAX_DUMP)
+        size = MAX_DUMP;
+    char *text = malloc((size_t)size + 1);
+    if (!text)
+        return;
+    ssize_t n = pread(fd, text, (size_t)size, 0);
+    if (n > 0) {
+        atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
+        text[n] = '\0';
+        for (int pass = 0; pass < 2; pass++) {
+            bool current = false;
+            for (char *line = text, *end; *line; line = end + (*end != '\0')) {
+                end = line + strcspn(line, "\n");
+                if (!strncmp(line, "Current thread ", 15))
+                    current = true;
+                else if (!strncmp(line, "Thread ", 7))
+                    current = false;
+                /* faulthandler puts a blank line between threads */
+                if (end > line && current == (pass == 0))
+                    lg_log("%.*s", (int)(end - line), line);
+            }
+        }
+    }
+    free(text);
+}
+
+static void python_stacks(pid_t tid, const char *target, bool *native)
+{
+    int fd = scratch_file();
+    char why[256];
+    int r = lg_python_stacks(fd, tid, why, sizeof why);
+    *native = r == 0;
+    if (r < 0) {
+        lg_log("no Python stack: %s", why);
+    } else if (r > 0) {
+        lg_log(r == 1 ? "Python stacks, most recent call first; %s is the \"Current thread\", "
+                        "listed first:"
+                      : "Python stacks, most recent call first (%s not marked):", target);
+        copy_to_log(fd);
+        lg_log("end of the Python stacks");
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+void lg_stack_report(const struct lg_desc *d, const char *target)
+{
+    static _Atomic int reports;
+    static _Atomic bool said_native;
+    if (!lg_log_enabled())
+        return;
+    int n = atomic_fetch_add(&reports, 1);
+    if (n >= MAX_REPORTS) {
+        if (n == MAX_REPORTS)
+            lg_log("no more stacks in this process (%d reported)", MAX_REPORTS);
+        return;
+    }
+    pid_t tid = (pid_t)d->tid;
+    bool native;
+    native_line(tid, target);
+    python_stacks(tid, target, &native);
+    if (native && !atomic_exchange(&said_native, true))
+        lg_log("no stack for native code from inside the program: `gdb -p %d -batch -ex "
+               "'thread apply all bt'` or `eu-stack -p %d` prints it while it hangs "
+               "(a longer LIBGUARD_GRACE_PERIOD leaves time for it)",
+               (int)getpid(), (int)getpid());
+}
