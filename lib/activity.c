@@ -23,9 +23,11 @@ void lg_activity_configure(int k, const char *p)
 
 /* rchar and wchar from /proc/self/io: every byte read or written through a
  * system call, whatever the descriptor (terminal, pipe, file, socket). */
-static void read_io(uint64_t *rchar, uint64_t *wchar)
+static void read_io(uint64_t *rchar, uint64_t *wchar, uint64_t *own_read)
 {
     *rchar = *wchar = 0;
+    /* This read is not in the counts it returns: count it as ours after. */
+    *own_read = atomic_load(&lg_own_read_bytes);
     int fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return;
@@ -49,14 +51,14 @@ static void read_io(uint64_t *rchar, uint64_t *wchar)
 
 uint64_t lg_activity_read(void)
 {
-    uint64_t r, w;
+    uint64_t r, w, own;
     struct stat st;
     switch (kind) {
     case LG_PROGRESS_IO:
-        read_io(&r, &w);
-        return r - atomic_load(&lg_own_read_bytes) + w - atomic_load(&lg_own_written_bytes);
+        read_io(&r, &w, &own);
+        return r - own + w - atomic_load(&lg_own_written_bytes);
     case LG_PROGRESS_OUTPUT:
-        read_io(&r, &w);
+        read_io(&r, &w, &own);
         return w - atomic_load(&lg_own_written_bytes);
     case LG_PROGRESS_FILE:
         if (stat(path, &st) != 0)

@@ -117,8 +117,9 @@ static void before_fork(void)
     forking_tid = current_tid();
 }
 
-/* The forking thread is the child's main thread: its guards follow it with a
- * fresh clock; every other thread's guards ended with the thread. */
+/* The forking thread is the child's main thread: its guards, and the
+ * process guards of the shim, follow it with a fresh clock; every other
+ * thread's guards ended with the thread. */
 static void in_child(void)
 {
     lg_watchdog_forget();
@@ -133,7 +134,7 @@ static void in_child(void)
         uint32_t seq;
         if (!lg_guard_read(g, &d, &seq))
             continue;
-        if ((pid_t)d.tid == forking_tid) {
+        if ((pid_t)d.tid == forking_tid || d.from_env) {
             d.tid = (uint64_t)getpid();
             d.start_ns = now;
             atomic_store(&g->progress_ns, 0);

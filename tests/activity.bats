@@ -46,6 +46,14 @@ print("finished")
     [[ "$output" == *"SIGTERM to main thread, step 3 of 3"* ]]
 }
 
+@test "io: libguard's own reads and log lines are not the program's" {
+    run guarded LIBGUARD_TIMEOUT=0.4 LIBGUARD_GRACE_PERIOD=0.3 LIBGUARD_INTERRUPT=signal LIBGUARD_PROGRESS=io \
+        -- "$TESTS_BIN/ladder" --ignore --max 2000
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"SIGTERM to main thread, step 3 of 3"* ]]
+    [[ "$output" != *"starts over"* ]]
+}
+
 @test "io: reading counts as progress" {
     run guarded LIBGUARD_TIMEOUT=1 LIBGUARD_INTERRUPT=signal LIBGUARD_PROGRESS=io -- python3 -c '
 import os, time

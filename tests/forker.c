@@ -1,25 +1,20 @@
-/* forker PARENT_MS CHILD_MS
+/* forker [--from-thread] PARENT_MS CHILD_MS
  *
  * Reports progress (guard.h) for PARENT_MS, then forks.  The child spins for
  * CHILD_MS more, recording its signals as "child SIGINT <ms since fork>";
  * the parent waits for it, recording its own as "parent SIGINT <ms since
- * start>", and prints "child exited N" or "child killed by N". */
+ * start>", and prints "child exited N" or "child killed by N".  With
+ * --from-thread the fork is made by a second thread of the parent. */
 #include <guard.h>
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include "record.h"
 
-int main(int argc, char **argv)
+static long child_ms;
+
+static pid_t fork_child(void)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: forker PARENT_MS CHILD_MS\n");
-        return 2;
-    }
-    long parent_ms = atol(argv[1]), child_ms = atol(argv[2]);
-    record_start();
-    record_handlers();
-    while (record_ms() < parent_ms)
-        guard_progress_if_loaded();
     pid_t pid = fork();
     if (pid == 0) {
         record_label = "child ";
@@ -27,6 +22,36 @@ int main(int argc, char **argv)
         spin_until(child_ms);
         record_line("done");
         exit(0);
+    }
+    return pid;
+}
+
+static void *fork_in_thread(void *pid)
+{
+    *(pid_t *)pid = fork_child();
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    int from_thread = argc == 4 && !strcmp(argv[1], "--from-thread");
+    if (argc != 3 + from_thread) {
+        fprintf(stderr, "usage: forker [--from-thread] PARENT_MS CHILD_MS\n");
+        return 2;
+    }
+    long parent_ms = atol(argv[1 + from_thread]);
+    child_ms = atol(argv[2 + from_thread]);
+    record_start();
+    record_handlers();
+    while (record_ms() < parent_ms)
+        guard_progress_if_loaded();
+    pid_t pid;
+    if (from_thread) {
+        pthread_t t;
+        pthread_create(&t, NULL, fork_in_thread, &pid);
+        pthread_join(t, NULL);
+    } else {
+        pid = fork_child();
     }
     record_label = "parent ";
     int status;

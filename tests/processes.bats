@@ -30,6 +30,13 @@ setup() { setup_guard_env; }
     [[ "$output" == *"child exited 0"* ]]
 }
 
+@test "a child forked by another thread keeps the process guard" {
+    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 -- "$TESTS_BIN/forker" --from-thread 300 1500
+    [ "$status" -eq 0 ]
+    child=$(printf '%s\n' "$output" | awk '$1 == "child" && $2 == "SIGINT" { print $3 }')
+    between "$child" 480 950 "child SIGINT (ms after fork)"
+}
+
 @test "an exec'd program inherits the guard through the environment" {
     run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 -- "$TESTS_BIN/print-env" --exec "$TESTS_BIN/ladder" --max 1200
     [ "$status" -eq 0 ]
