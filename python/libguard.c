@@ -1154,12 +1154,14 @@ PyMODINIT_FUNC PyInit_libguard(void)
         Py_XDECREF(mt);
         Py_XDECREF(id);
     }
-    install_signal_route(m);
     pthread_atfork(NULL, NULL, in_child);
+    /* First the route (the shim's Python support then knows the signal is
+     * taken by us, not by the program), then the signal. */
     if (guard_set_handler(on_step, NULL, 0) != 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         goto fail;
     }
+    install_signal_route(m);
     return m;
 fail:
     Py_DECREF(m);
