@@ -105,6 +105,8 @@ static _Atomic unsigned next_request;
 
 static int python_signal;               /* 0: no signal route */
 static _Atomic bool signal_route;       /* our Python handler is installed */
+static void (*python_c_handler)(int);   /* CPython's C handler, once ours */
+static PyObject *our_handler, *original_set_signal;
 static unsigned long main_ident;
 static _Atomic bool finalising;
 
@@ -193,7 +195,9 @@ static void on_step(const struct guard_event *ev, void *arg)
     r->ident = (unsigned long)ev->thread;
     snprintf(r->message, sizeof r->message, "%s", ev->message ? ev->message : "");
     atomic_store(&r->state, READY);
-    if (ev->tid == getpid() && atomic_load(&signal_route))
+    struct sigaction sa;
+    if (ev->tid == getpid() && atomic_load(&signal_route)
+        && sigaction(python_signal, NULL, &sa) == 0 && sa.sa_handler == python_c_handler)
         syscall(SYS_tgkill, getpid(), ev->tid, python_signal);
     else
         start_helper(r);
@@ -540,8 +544,15 @@ static void Guard_dealloc(PyObject *self)
     GuardObject *g = (GuardObject *)self;
     if (g->weakrefs)
         PyObject_ClearWeakRefs(self);
-    /* An armed guard keeps its owner alive (the with statement or the
-     * wrapper holds it), so nothing points here any more. */
+    /* Normally nothing points here any more (a with statement or a wrapper
+     * holds an armed guard's owner).  A guard left in another thread than
+     * it was entered (a generator closed elsewhere) may: forget it. */
+    for (int i = n_entries - 1; g->active > 0 && i >= 0; i--)
+        if (entries[i].owner == g) {
+            memmove(&entries[i], &entries[i + 1], (size_t)(n_entries - i - 1) * sizeof entries[0]);
+            n_entries--;
+            g->active--;
+        }
     Py_TYPE(self)->tp_free(self);
 }
 
@@ -1029,6 +1040,38 @@ static const char python_part[] =
     "        return int(s.SIGURG)\n"
     "del _enum\n";
 
+/* _signal.signal, wrapped: a program that takes the signal over later gets
+ * it, and the main thread's exceptions come through the helper thread. */
+static PyObject *on_set_signal(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    (void)self;
+    PyObject *r = PyObject_Call(original_set_signal, args, kwargs);
+    if (r && PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 2) {
+        long signo = PyLong_AsLong(PyTuple_GET_ITEM(args, 0));
+        if (signo == -1 && PyErr_Occurred())
+            PyErr_Clear();
+        else if (signo == python_signal)
+            atomic_store(&signal_route, PyTuple_GET_ITEM(args, 1) == our_handler);
+    }
+    return r;
+}
+
+static PyMethodDef set_signal_def = {
+    "signal", (PyCFunction)(void (*)(void))on_set_signal, METH_VARARGS | METH_KEYWORDS,
+    "signal(signalnum, handler): see the signal module (wrapped by the libguard package).",
+};
+
+static void watch_set_signal(void)
+{
+    PyObject *mod = PyImport_ImportModule("_signal"), *wrapper = NULL;
+    if (mod && (original_set_signal = PyObject_GetAttrString(mod, "signal"))
+        && (wrapper = PyCFunction_NewEx(&set_signal_def, NULL, NULL)))
+        PyObject_SetAttrString(mod, "signal", wrapper);
+    PyErr_Clear();
+    Py_XDECREF(wrapper);
+    Py_XDECREF(mod);
+}
+
 /* On the main thread at import: our Python-level handler for the signal,
  * unless the program handles it (the shim's own handler is ours to take). */
 static void install_signal_route(PyObject *module)
@@ -1061,9 +1104,14 @@ static void install_signal_route(PyObject *module)
                               || (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)))
         goto out; /* handled in C */
     if (!(handler = PyCFunction_NewEx(&on_signal_def, NULL, NULL))
-        || !(r = PyObject_CallMethod(sigmod, "signal", "iO", signo, handler)))
+        || !(r = PyObject_CallMethod(sigmod, "signal", "iO", signo, handler))
+        || sigaction(signo, NULL, &sa) != 0)
         goto out;
     python_signal = signo;
+    python_c_handler = sa.sa_handler;
+    our_handler = handler;
+    Py_INCREF(our_handler);
+    watch_set_signal();
     atomic_store(&signal_route, true);
 out:
     PyErr_Clear();

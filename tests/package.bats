@@ -238,6 +238,15 @@ check_race() {
     each check_race
 }
 
+check_own_signal() {
+    pkg -- own_signal "$1"
+    status_is 0 && ms_between EXC 290 1500 && says "^HANDLER program's$"
+}
+@test "a program that handles SIGURG (before or after the import) keeps it; the exception still comes" {
+    each check_own_signal before
+    each check_own_signal after
+}
+
 # ---- with the shim -----------------------------------------------------------------
 
 check_shim() {

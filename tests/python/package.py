@@ -14,7 +14,10 @@ import sys
 import threading
 import time
 
-import libguard
+if sys.argv[1:3] == ["own_signal", "before"]:  # the program's before the import
+    signal.signal(signal.SIGURG, lambda n, f: None)
+
+import libguard  # noqa: E402
 from libguard import (ExecutionTimeout, InterruptType, MemGuard, MemoryLimitExceeded,
                       ResiliparseGuardException, TimeGuard, mem_guard, progress,
                       progress_loop, time_guard)
@@ -403,6 +406,23 @@ def pickling(method="spawn"):
     with multiprocessing.get_context(method).Pool(2) as pool:
         got = pool.map(work, [1, 2, 3])
     say("POOL", [r[:2] for r in got], "in", "parent" if os.getpid() in [r[2] for r in got] else "children")
+
+
+# ---- a program that handles the package's signal itself -----------------------------
+
+def own_signal(when):
+    """SIGURG is the program's (before or after import): its handler stays, and
+    the exception still comes (at the next bytecode, not inside sleep)."""
+    if when == "after":
+        signal.signal(signal.SIGURG, lambda n, f: None)
+    t0 = time.monotonic()
+    try:
+        with time_guard(timeout_ms=300):
+            spin(5)
+    except ExecutionTimeout:
+        say("EXC", ms(t0))
+    h = signal.getsignal(signal.SIGURG)
+    say("HANDLER", "ours" if getattr(h, "__name__", "") == "_interrupt" else "program's")
 
 
 # ---- the shim's process guard -----------------------------------------------------
