@@ -214,7 +214,9 @@ static PyObject *on_signal(PyObject *self, PyObject *args)
     for (int i = 0; i < N_REQUESTS; i++) {
         struct request *r = &requests[i];
         int expected = READY;
-        if (r->tid != me || !atomic_compare_exchange_strong(&r->state, &expected, TAKEN))
+        /* READY (acquire) first: then tid is the one written before it */
+        if (atomic_load(&r->state) != READY || r->tid != me
+            || !atomic_compare_exchange_strong(&r->state, &expected, TAKEN))
             continue;
         struct entry *e;
         if (!raise && still_active(r, &e)) {
