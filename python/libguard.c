@@ -711,7 +711,7 @@ static PyMethodDef TimeGuard_methods[] = {
     { "__enter__", Guard_enter, METH_NOARGS, NULL },
     { "__exit__", (PyCFunction)(void (*)(void))Guard_exit, METH_FASTCALL, NULL },
     { "progress", TimeGuard_progress, METH_NOARGS,
-      "progress(self)\n\nReport progress: reset this guard's timeout (in every thread that "
+      "progress($self, /)\n--\n\nReport progress: reset this guard's timeout (in every thread that "
       "has entered it). Thread-safe." },
     { "__reduce__", Guard_reduce, METH_NOARGS, NULL },
     { NULL, NULL, 0, NULL },
@@ -979,29 +979,29 @@ static PyTypeObject LoopType = {
 
 static PyMethodDef module_methods[] = {
     { "time_guard", (PyCFunction)(void (*)(void))time_guard, METH_VARARGS | METH_KEYWORDS,
-      "time_guard(timeout=60, timeout_ms=None, grace_period=15, grace_period_ms=None, "
-      "interrupt_type=InterruptType.exception_then_signal, send_kill=False, "
-      "check_interval=500)\n\n"
+      "time_guard($module, /, timeout=60, timeout_ms=None, grace_period=15, "
+      "grace_period_ms=None, interrupt_type=InterruptType.exception_then_signal, "
+      "send_kill=False, check_interval=500)\n--\n\n"
       "A TimeGuard: decorator and context manager that interrupts the task (the thread "
       "that enters it) after `timeout` seconds without progress, escalating every "
       "`grace_period` seconds (at least 10 ms apart). check_interval is accepted for "
       "compatibility: libguard's watchdog sleeps until the deadline." },
     { "mem_guard", (PyCFunction)(void (*)(void))mem_guard, METH_VARARGS | METH_KEYWORDS,
-      "mem_guard(max_memory, absolute=True, grace_period=0, grace_period_ms=None, "
-      "secondary_grace_period=5, secondary_grace_period_ms=None, "
+      "mem_guard($module, /, max_memory, absolute=True, grace_period=0, "
+      "grace_period_ms=None, secondary_grace_period=5, secondary_grace_period_ms=None, "
       "interrupt_type=InterruptType.exception_then_signal, send_kill=False, "
-      "check_interval=500)\n\n"
+      "check_interval=500)\n--\n\n"
       "A MemGuard: interrupts the task once the process's resident memory has exceeded "
       "max_memory KiB (absolute=False: KiB of growth since the guard was entered) for "
       "grace_period seconds; further steps every secondary_grace_period seconds. Memory "
       "is sampled at least every check_interval milliseconds." },
     { "progress", (PyCFunction)(void (*)(void))progress, METH_FASTCALL | METH_KEYWORDS,
-      "progress(ctx=None)\n\nReport progress to ctx (a TimeGuard or a guarded function); "
+      "progress($module, /, ctx=None)\n--\n\nReport progress to ctx (a TimeGuard or a guarded function); "
       "without ctx, to the calling thread's innermost time guard (else the process guard "
       "of the libguard shim; else nothing)." },
     { "progress_loop", (PyCFunction)(void (*)(void))progress_loop,
       METH_VARARGS | METH_KEYWORDS,
-      "progress_loop(it, ctx=None)\n\nIterate over it, reporting progress (as progress(ctx)) "
+      "progress_loop($module, /, it, ctx=None)\n--\n\nIterate over it, reporting progress (as progress(ctx)) "
       "after each item." },
     { NULL, NULL, 0, NULL },
 };

@@ -187,6 +187,18 @@ check_args() {
     echo "$output" | grep -E "^(REJECTED|DEFAULTS)" >&3 || true
 }
 
+check_signatures() {
+    pkg -- signatures
+    status_is 0 &&
+        says '^SIG time_guard timeout=60, timeout_ms=None, grace_period=15, grace_period_ms=None, interrupt_type=exception_then_signal, send_kill=False, check_interval=500$' &&
+        says '^SIG mem_guard max_memory, absolute=True, grace_period=0, grace_period_ms=None, secondary_grace_period=5, secondary_grace_period_ms=None, interrupt_type=exception_then_signal, send_kill=False, check_interval=500$' &&
+        says '^SIG progress ctx=None$' && says '^SIG progress_loop it, ctx=None$' &&
+        says "^ENUM \[\('exception', 0\), \('signal', 1\), \('exception_then_signal', 2\)\]$"
+}
+@test "signatures and InterruptType: Resiliparse's names, order and defaults" {
+    each check_signatures
+}
+
 check_nest() {
     pkg -- nest
     status_is 0 && says '^INNER 0 ' && says '^INNER 2 ' && says '^OUTER-PROGRESSED ' &&

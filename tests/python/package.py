@@ -293,6 +293,18 @@ def args():
     say("DEFAULTS", repr(time_guard()), repr(mem_guard(1024)))
 
 
+def signatures():
+    """The parameters, in order, with their defaults: Resiliparse's."""
+    import inspect
+    for f in (time_guard, mem_guard, progress, progress_loop):
+        ps = []
+        for p in inspect.signature(f).parameters.values():
+            d = p.default
+            ps.append(p.name if d is p.empty else "%s=%s" % (p.name, getattr(d, "name", d)))
+        say("SIG", f.__name__, ", ".join(ps))
+    say("ENUM", [(m.name, int(m)) for m in InterruptType])
+
+
 # ---- nesting --------------------------------------------------------------------
 
 def nest():
