@@ -1007,8 +1007,10 @@ static PyMethodDef module_methods[] = {
 };
 
 /* The parts best said in Python: the InterruptType enum and pickling a
- * guarded function (by reference when its name leads to it, as functions
- * are; else by value: the guard and the function). */
+ * guarded function: by reference when its name leads to it in an importable
+ * module, as functions are; else by value: the guard and the function (a
+ * function of __main__ is then named NAME.__wrapped__, through the wrapper,
+ * for pickle; cloudpickle sends such a function by value). */
 static const char python_part[] =
     "import enum as _enum\n"
     "class InterruptType(_enum.IntEnum):\n"
@@ -1028,9 +1030,14 @@ static const char python_part[] =
     "            obj = getattr(obj, part)\n"
     "    except Exception:\n"
     "        obj = None\n"
-    "    if obj is w:\n"
+    "    f = w.__wrapped__\n"
+    "    if obj is w and w.__module__ != '__main__':\n"
     "        return w.__qualname__\n"
-    "    return (w._guard_self, (w.__wrapped__,))\n"
+    "    if obj is w and getattr(f, '__qualname__', None) == w.__qualname__:\n"
+    "        # __main__ (a driver script: Dask, PySpark): by value, so that\n"
+    "        # cloudpickle sends the function itself; pickle finds it by name\n"
+    "        f.__qualname__ = w.__qualname__ + '.__wrapped__'\n"
+    "    return (w._guard_self, (f,))\n"
     "def _python_signal():\n"
     "    import os, signal as s\n"
     "    v = os.environ.get('LIBGUARD_PYTHON_SIGNAL', 'SIGURG').strip().upper()\n"

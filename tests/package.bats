@@ -51,7 +51,7 @@ pkg() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    run timeout -k 5 "${PY_LIMIT:-60}" env PYTHONPATH="$(ext_dir "$PY")" "${vars[@]}" \
+    run timeout -k 5 "${PY_LIMIT:-60}" env PYTHONPATH="$(ext_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" \
         "$PY" "$PROG" "$@"
 }
 
@@ -234,12 +234,22 @@ check_thread_signal() {
 check_pickle() {
     pkg -- pickling spawn
     status_is 0 && says '^BYREF True$' &&
+        says "^ROUNDTRIP work Times out, says so\. \('timeout', 7\)$" &&
         says '^GUARD <TimeGuard timeout_ms=3000 grace_period_ms=250 interrupt_type=signal' &&
         says '^GUARD <MemGuard max_memory=4096 absolute=False' && says '^EXC True x$' &&
         says "^POOL \[\('timeout', 1\), \('timeout', 2\), \('timeout', 3\)\] in children$"
 }
 @test "pickling: decorated functions (by reference), guards, exceptions; multiprocessing" {
     each check_pickle
+}
+
+check_cloudpickle() {
+    "$PY" -c 'import cloudpickle' 2>/dev/null || { echo "# $PY: no cloudpickle, skipped" >&3; return 0; }
+    pkg -- cloudpickled
+    status_is 0 && says "^CLOUD work \('timeout', 5\) 0"
+}
+@test "cloudpickle (Dask, PySpark): a guarded function of __main__ travels by value" {
+    each check_cloudpickle
 }
 
 check_race() {

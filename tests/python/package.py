@@ -407,7 +407,10 @@ def work(x):
 def pickling(method="spawn"):
     import multiprocessing
     back = pickle.loads(pickle.dumps(work))
-    say("BYREF", back is work)
+    say("ROUNDTRIP", back.__name__, back.__doc__, back(7)[:2])
+    import importlib
+    mod = importlib.import_module("package_helper")  # an importable module: by reference
+    say("BYREF", pickle.loads(pickle.dumps(mod.helper_work)) is mod.helper_work)
     g = pickle.loads(pickle.dumps(time_guard(timeout=3, grace_period_ms=250,
                                              interrupt_type=InterruptType.signal)))
     say("GUARD", repr(g))
@@ -435,6 +438,19 @@ def own_signal(when):
         say("EXC", ms(t0))
     h = signal.getsignal(signal.SIGURG)
     say("HANDLER", "ours" if getattr(h, "__name__", "") == "_interrupt" else "program's")
+
+
+def cloudpickled():
+    """A Dask/PySpark driver: cloudpickle sends a guarded function of
+    __main__ by value; a fresh interpreter (no such __main__) runs it."""
+    import subprocess
+    import cloudpickle
+    blob = cloudpickle.dumps(work)
+    out = subprocess.run([sys.executable, "-c",
+                          "import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); "
+                          "print(f.__name__, f(5)[:2])"],
+                         input=blob, capture_output=True)
+    say("CLOUD", out.stdout.decode().strip(), out.returncode, out.stderr.decode()[-300:])
 
 
 # ---- the shim's process guard -----------------------------------------------------
