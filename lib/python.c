@@ -337,7 +337,10 @@ static PyObject *on_set_signal(PyObject *self, PyObject *args, PyObject *kwargs)
         if (signo == -1 && py.Occurred())
             py.Clear();
         else if (signo == python_signal) {
-            bool theirs = py.TupleGetItem(args, 1) != handler_obj;
+            /* The libguard package registers its handler route (which then
+             * serves every guard) before taking the signal: not theirs. */
+            bool theirs = py.TupleGetItem(args, 1) != handler_obj
+                && !atomic_load(&lg_handler_route);
             if (theirs)
                 wrap_threading_shutdown();
             note_displaced(theirs);
