@@ -8,16 +8,14 @@
 # 2-core machine): the figures themselves are bench/'s.
 
 load helpers
+load pythons
 
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() {
-    local root exe v dir inc suf found='' skipped=''
-    root=$(pyenv root 2>/dev/null || true)
-    for exe in ${root:+"$root"/versions/*/bin/python3} /usr/bin/python3; do
-        [ -x "$exe" ] || continue
-        v=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
-        case $v in 3.8 | 3.9 | 3.1[0-3]) ;; *) continue ;; esac
+    local exe dir inc suf found='' skipped=''
+    find_pythons
+    for exe in $PYTHONS; do
         inc=$("$exe" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
         suf=$("$exe" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
         if [ ! -f "$inc/Python.h" ]; then
@@ -55,21 +53,7 @@ pkg() {
         "$PY" "$PROG" "$@"
 }
 
-each() {
-    local bad=''
-    for PY in $PYTHONS; do
-        if ! "$@"; then
-            echo "^^^ failed with $PY ($("$PY" -V 2>&1))"
-            bad="$bad $PY"
-        fi
-    done
-    [ -z "$bad" ]
-}
 
-says() { grep -qE -- "$1" <<<"$output" || { echo "$PY: expected /$1/ in:"; echo "$output"; return 1; }; }
-never() { ! grep -qE -- "$1" <<<"$output" || { echo "$PY: unexpected /$1/ in:"; echo "$output"; return 1; }; }
-status_is() { [ "$status" -eq "$1" ] || { echo "$PY: status $status, expected $1:"; echo "$output"; return 1; }; }
-ms_between() { between "$(recorded_ms "$1")" "$2" "$3" "$PY $1"; }
 
 # ---- the exception ----------------------------------------------------------
 

@@ -7,22 +7,13 @@
 # program's last progress report, so it is the timeout plus the latency.
 
 load helpers
+load pythons
 
 # Each test runs every interpreter: allow for it (run-bats' default is 60 s).
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() {
-    local root exe v found='' other=''
-    root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-    for exe in ${root:+"$root"/versions/*/bin/python3} /usr/bin/python3; do
-        [ -x "$exe" ] || continue
-        v=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
-        case $v in
-        3.8 | 3.9 | 3.1[0-3]) found="$found $exe" ;;
-        *) other="$other $exe" ;;
-        esac
-    done
-    export PYTHONS="${found# }" OLD_PYTHONS="${other# }"
+    find_pythons
     echo "# CPython 3.8-3.13 tested: ${PYTHONS:-none}" >&3
     echo "# other interpreters (not in 3.8-3.13, see the last test): ${OLD_PYTHONS:-none}" >&3
 }
@@ -46,23 +37,7 @@ py() {
         "$PY" "$SCENARIO" "$@"
 }
 
-# each CHECK: run CHECK once per interpreter ($PY); all must pass.
-each() {
-    local bad=''
-    for PY in $PYTHONS; do
-        if ! "$@"; then
-            echo "^^^ failed with $PY ($("$PY" -V 2>&1))"
-            bad="$bad $PY"
-        fi
-    done
-    [ -z "$bad" ]
-}
 
-# Assertions that say what was expected and show the output.
-says() { grep -qE -- "$1" <<<"$output" || { echo "$PY: expected /$1/ in:"; echo "$output"; return 1; }; }
-never() { ! grep -qE -- "$1" <<<"$output" || { echo "$PY: unexpected /$1/ in:"; echo "$output"; return 1; }; }
-status_is() { [ "$status" -eq "$1" ] || { echo "$PY: status $status, expected $1:"; echo "$output"; return 1; }; }
-ms_between() { between "$(recorded_ms "$1")" "$2" "$3" "$PY $1"; }
 
 # ---- one exception ---------------------------------------------------------
 

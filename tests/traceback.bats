@@ -6,18 +6,12 @@
 # once, how to get a native stack.  The program is tests/python/stuck.py.
 
 load helpers
+load pythons
 
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() {
-    local root exe v found=''
-    root=$(pyenv root 2>/dev/null || true)
-    for exe in ${root:+"$root"/versions/*/bin/python3} /usr/bin/python3; do
-        [ -x "$exe" ] || continue
-        v=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
-        case $v in 3.8 | 3.9 | 3.1[0-3]) found="$found $exe" ;; esac
-    done
-    export PYTHONS="${found# }"
+    find_pythons
     echo "# CPython 3.8-3.13 tested: ${PYTHONS:-none}" >&3
 }
 
@@ -38,20 +32,6 @@ py() {
     shift
     run timeout -k 5 30 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 "${vars[@]}" \
         "$PY" "$STUCK" "$@"
-}
-
-# each CHECK: CHECK once per interpreter ($PY), naming each; all must pass.
-each() {
-    local bad=''
-    [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 found"; return 1; }
-    for PY in $PYTHONS; do
-        echo "# running $PY ($("$PY" -V 2>&1))" >&3
-        if ! "$@"; then
-            echo "^^^ failed with $PY ($("$PY" -V 2>&1))"
-            bad="$bad $PY"
-        fi
-    done
-    [ -z "$bad" ]
 }
 
 # has TEXT: a line of $output contains TEXT (fixed string), else say so.

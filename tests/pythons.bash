@@ -1,0 +1,38 @@
+# Shared by the suites that run every CPython present (python.bats,
+# package.bats, traceback.bats): which interpreters, and assertions that name
+# the interpreter that failed.  Load after helpers.bash.
+
+# find_pythons: PYTHONS, every CPython 3.8-3.13 under pyenv's versions and
+# /usr/bin/python3; OLD_PYTHONS, the other interpreters found there.
+find_pythons() {
+    local root exe v found='' other=''
+    root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+    for exe in ${root:+"$root"/versions/*/bin/python3} /usr/bin/python3; do
+        [ -x "$exe" ] || continue
+        v=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
+        case $v in
+        3.8 | 3.9 | 3.1[0-3]) found="$found $exe" ;;
+        *) other="$other $exe" ;;
+        esac
+    done
+    export PYTHONS="${found# }" OLD_PYTHONS="${other# }"
+}
+
+# each CHECK...: run CHECK once per interpreter ($PY); all must pass.
+each() {
+    local bad=''
+    [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 found"; return 1; }
+    for PY in $PYTHONS; do
+        if ! "$@"; then
+            echo "^^^ failed with $PY ($("$PY" -V 2>&1))"
+            bad="$bad $PY"
+        fi
+    done
+    [ -z "$bad" ]
+}
+
+# Assertions that say what was expected and show the output.
+says() { grep -qE -- "$1" <<<"$output" || { echo "$PY: expected /$1/ in:"; echo "$output"; return 1; }; }
+never() { ! grep -qE -- "$1" <<<"$output" || { echo "$PY: unexpected /$1/ in:"; echo "$output"; return 1; }; }
+status_is() { [ "$status" -eq "$1" ] || { echo "$PY: status $status, expected $1:"; echo "$output"; return 1; }; }
+ms_between() { between "$(recorded_ms "$1")" "$2" "$3" "$PY $1"; }
