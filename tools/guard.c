@@ -91,19 +91,28 @@ static void cleanup_status_file(void)
     status_path[0] = '\0';
 }
 
+/* One line, "PREFIX: message\n", formatted into `line` (cut to fit);
+ * returns its length.  say() and note() differ only in prefix and place. */
+static size_t format_line(char *line, size_t size, const char *prefix,
+                          const char *fmt, va_list ap)
+{
+    int n = snprintf(line, size, "%s: ", prefix);
+    int m = vsnprintf(line + n, size - (size_t)n - 1, fmt, ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > size - 2)
+        len = size - 2;
+    line[len++] = '\n';
+    return len;
+}
+
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
     char line[1024];
-    int n = snprintf(line, sizeof line, "%s: ", program);
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    size_t len = format_line(line, sizeof line, program, fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
-    line[len++] = '\n';
     ssize_t unused = write(STDERR_FILENO, line, len);
     (void)unused;
 }
@@ -127,16 +136,12 @@ static void note(const char *fmt, ...)
 {
     if (eff.log == LG_LOG_NONE)
         return;
-    char line[1024];
-    int n = snprintf(line, sizeof line, "%s[%d]: ", program, (int)getpid());
+    char line[1024], prefix[64];
+    snprintf(prefix, sizeof prefix, "%s[%d]", program, (int)getpid());
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    size_t len = format_line(line, sizeof line, prefix, fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
-    line[len++] = '\n';
     int fd = STDERR_FILENO;
     if (eff.log == LG_LOG_FILE)
         fd = open(eff.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
