@@ -15,7 +15,8 @@
  *     other threads (or a main thread whose signal the program handles):
  *       starts a disposable helper thread that takes the GIL and calls
  *       PyThreadState_SetAsyncExc (raised at the thread's next bytecode, so
- *       after a blocking call returns).
+ *       after a blocking call returns); while it waits, the GIL's switch
+ *       interval is short, so a busy thread hands the GIL over at once.
  *   The exception is raised only if the guard that fired is still active in
  *   that thread: a step racing with leaving the guard is dropped.
  * - Signal steps are the core's: tgkill to the guard's thread.  CPython runs
@@ -25,6 +26,13 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pythread.h>
+#if PY_VERSION_HEX >= 0x030C0000
+/* Only for the address of the GIL's switch interval (see hurry_gil). */
+#define Py_BUILD_CORE 1
+#undef _PyGC_FINALIZED /* the public macro clashes with the core's function */
+#include <internal/pycore_interp.h>
+#undef Py_BUILD_CORE
+#endif
 
 #include <errno.h>
 #include <math.h>
@@ -136,6 +144,47 @@ static bool still_active(const struct request *r, struct entry **out)
     return *out != NULL;
 }
 
+/* ---- hurrying the GIL ------------------------------------------------------
+ * A thread waiting for the GIL asks its holder to drop it only after the
+ * switch interval (sys.getswitchinterval(), 5 ms by default), so a helper
+ * would raise in a busy thread 5 ms late.  While a helper waits, the interval
+ * is HURRY_US; the first waiter saves the program's value and the last puts
+ * it back, unless the program set another meanwhile.  Only helpers take
+ * this lock.  3.12 moved the GIL into the interpreter, and its setter needs
+ * the GIL (it finds the interpreter through the thread state), so there we
+ * keep the address of the interval, found at import with the GIL held. */
+#define HURRY_US 100
+static pthread_mutex_t hurry_lock = PTHREAD_MUTEX_INITIALIZER;
+static int hurry_waiters;
+static unsigned long hurry_saved_us;
+#if PY_VERSION_HEX >= 0x030C0000
+static unsigned long *gil_interval_us; /* &interp->ceval.gil->interval */
+static unsigned long switch_interval_get(void) { return *(volatile unsigned long *)gil_interval_us; }
+static void switch_interval_set(unsigned long us) { *(volatile unsigned long *)gil_interval_us = us; }
+#else
+static unsigned long switch_interval_get(void) { return _PyEval_GetSwitchInterval(); }
+static void switch_interval_set(unsigned long us) { _PyEval_SetSwitchInterval(us); }
+#endif
+
+static void hurry_gil(void)
+{
+    pthread_mutex_lock(&hurry_lock);
+    if (hurry_waiters++ == 0) {
+        hurry_saved_us = switch_interval_get();
+        if (hurry_saved_us > HURRY_US)
+            switch_interval_set(HURRY_US);
+    }
+    pthread_mutex_unlock(&hurry_lock);
+}
+
+static void unhurry_gil(void)
+{
+    pthread_mutex_lock(&hurry_lock);
+    if (--hurry_waiters == 0 && hurry_saved_us > HURRY_US && switch_interval_get() == HURRY_US)
+        switch_interval_set(hurry_saved_us);
+    pthread_mutex_unlock(&hurry_lock);
+}
+
 /* Helper thread: take the GIL, set the async exception.  Owns nothing of
  * libguard's; may be ended by the interpreter if it is finalising. */
 static void *helper(void *arg)
@@ -147,7 +196,9 @@ static void *helper(void *arg)
             atomic_store(&r->state, FREE);
         return NULL;
     }
+    hurry_gil();
     PyGILState_STATE st = PyGILState_Ensure();
+    unhurry_gil();
     struct entry *e;
     if (!is_finalising() && still_active(r, &e)) {
         unsigned long ident = r->ident ? r->ident : main_ident;
@@ -251,6 +302,11 @@ static PyMethodDef on_atexit_def = {
 
 static void in_child(void)
 {
+    /* a helper may have been waiting at the fork: it is not in the child */
+    pthread_mutex_init(&hurry_lock, NULL);
+    if (hurry_waiters && hurry_saved_us > HURRY_US && switch_interval_get() == HURRY_US)
+        switch_interval_set(hurry_saved_us);
+    hurry_waiters = 0;
     for (int i = 0; i < N_REQUESTS; i++)
         atomic_store(&requests[i].state, FREE);
 }
@@ -1161,6 +1217,9 @@ PyMODINIT_FUNC PyInit_libguard(void)
     PyObject *m = PyModule_Create(&module_def);
     if (!m)
         return NULL;
+#if PY_VERSION_HEX >= 0x030C0000
+    gil_interval_us = &PyInterpreterState_Main()->ceval.gil->interval;
+#endif
     PyObject *d = PyModule_GetDict(m);
     base_exc = PyErr_NewExceptionWithDoc("libguard.ResiliparseGuardException",
                                          "Resiliparse guard base exception.",

@@ -207,6 +207,15 @@ check_threads() {
     each check_threads
 }
 
+check_switch_interval() {
+    pkg -- switch_interval
+    status_is 0 && says '^INTERVAL 1.0$' && says '^LATE -?[0-9]+ 3$' &&
+        between "$(printf '%s\n' "$output" | awk '$1 == "LATE" { print $2 }')" 0 150 "$PY lateness"
+}
+@test "a busy thread gets its exception before the next GIL switch; the program's switch interval is kept" {
+    each check_switch_interval
+}
+
 check_thread_signal() {
     pkg -- thread_signal
     status_is 0 && says '^MAIN KeyboardInterrupt$'

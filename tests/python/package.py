@@ -368,6 +368,29 @@ def threads():
     say("ALL", ms(t0))
 
 
+def switch_interval():
+    """CPython hands the GIL over only every switch interval; the exception
+    for a busy thread must not wait for it, and the program's interval must
+    be the same afterwards."""
+    sys.setswitchinterval(1.0)
+    late = []
+
+    def worker():
+        t0 = time.monotonic()
+        try:
+            with time_guard(timeout_ms=200):
+                spin(5)
+        except ExecutionTimeout:
+            late.append(ms(t0) - 200)
+
+    for _ in range(3):
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join()
+    say("LATE", max(late), len(late))
+    say("INTERVAL", sys.getswitchinterval())
+
+
 def thread_signal():
     """A signal step of a guard in another thread: Python handles it in the
     main thread (KeyboardInterrupt there)."""
