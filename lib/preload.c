@@ -35,8 +35,31 @@ static pid_t current_tid(void)
     return (pid_t)syscall(SYS_gettid);
 }
 
-/* LIBGUARD_CHILDREN=none: take libguard (and only it) out of LD_PRELOAD so
- * the programs this one executes run unguarded. */
+/* LIBGUARD_CHILDREN=none: take libguard (and only it) out of LD_PRELOAD,
+ * and the LIBGUARD_* settings out of the environment, so the programs this
+ * one executes run unguarded, even those linked with libguard (the Python
+ * package in a multiprocessing spawn child).  LIBGUARD_PYTHON_SIGNAL stays:
+ * it arms nothing, and the package reads it from os.environ. */
+static void unset_settings(void)
+{
+    for (bool again = true; again;) {
+        again = false;
+        for (char **e = environ; *e; e++) {
+            const char *eq = strchr(*e, '=');
+            char name[128];
+            size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+            if (strncmp(*e, "LIBGUARD_", 9) != 0 || len >= sizeof name
+                || strncmp(*e, "LIBGUARD_PYTHON_SIGNAL=", 23) == 0)
+                continue;
+            memcpy(name, *e, len);
+            name[len] = '\0';
+            unsetenv(name); /* it moves the entries: scan again */
+            again = true;
+            break;
+        }
+    }
+}
+
 static void strip_from_preload(void)
 {
     const char *preload = getenv("LD_PRELOAD");
@@ -118,8 +141,8 @@ static void before_fork(void)
 }
 
 /* The forking thread is the child's main thread: its guards, and the
- * process guards of the shim, follow it with a fresh clock; every other
- * thread's guards ended with the thread. */
+ * process guards of the shim (unless LIBGUARD_CHILDREN=none), follow it
+ * with a fresh clock; every other thread's guards ended with the thread. */
 static void in_child(void)
 {
     lg_watchdog_forget();
@@ -134,7 +157,12 @@ static void in_child(void)
         uint32_t seq;
         if (!lg_guard_read(g, &d, &seq))
             continue;
-        if ((pid_t)d.tid == forking_tid || d.from_env) {
+        /* LIBGUARD_CHILDREN=none: the environment's guards stay with the
+         * process that was started with them (multiprocessing workers wait
+         * for work far longer than a task's budget). */
+        bool follows = d.from_env ? settings.children == LG_CHILDREN_INHERIT
+                                  : (pid_t)d.tid == forking_tid;
+        if (follows) {
             d.tid = (uint64_t)getpid();
             d.start_ns = now;
             atomic_store(&g->progress_ns, 0);
@@ -142,6 +170,8 @@ static void in_child(void)
             armed = true;
         } else {
             static const struct lg_desc none;
+            if (atomic_load(&lg_process_time_guard) == g)
+                atomic_store(&lg_process_time_guard, NULL);
             lg_guard_rewrite(g, &none);
             atomic_store(&g->busy, 0);
         }
@@ -204,8 +234,10 @@ __attribute__((constructor)) static void libguard_init(void)
     char started[32]; /* the guard wrapper's handshake: libguard got into this process */
     snprintf(started, sizeof started, "started %d", (int)getpid());
     lg_status_note(started);
-    if (settings.children == LG_CHILDREN_NONE)
+    if (settings.children == LG_CHILDREN_NONE) {
         strip_from_preload();
+        unset_settings();
+    }
     pthread_atfork(before_fork, NULL, in_child);
     if (settings.verbose || settings.log == LG_LOG_FILE)
         describe_settings();

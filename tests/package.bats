@@ -216,6 +216,19 @@ check_switch_interval() {
     each check_switch_interval
 }
 
+check_pool() {
+    local method
+    for method in fork spawn; do
+        pkg LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.5 LIBGUARD_CHILDREN=none -- pool "$method"
+        status_is 0 && says '^IN workers$' &&
+            says '^RESULTS done:0.05 done:0.05 done:0.05 timeout:-1 done:0.7 timeout:-1 done:0.05$' ||
+            { echo "($method)"; return 1; }
+    done
+}
+@test "multiprocessing pools (fork, spawn) under the shim with LIBGUARD_CHILDREN=none: idle workers untouched, a runaway task times out in its worker" {
+    each check_pool
+}
+
 check_thread_signal() {
     pkg -- thread_signal
     status_is 0 && says '^MAIN KeyboardInterrupt$'

@@ -54,6 +54,24 @@ setup() { setup_guard_env; }
     [ "${lines[3]}" = "LD_PRELOAD=${GUARD_PRELOAD%"$GUARD_SO"}$other" ]
 }
 
+@test "LIBGUARD_CHILDREN=none: exec'd children get no LIBGUARD_* setting (a program linked with libguard stays unguarded)" {
+    run env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=30 LIBGUARD_MAX_MEMORY=1G LIBGUARD_CHILDREN=none \
+        LIBGUARD_PYTHON_SIGNAL=SIGUSR2 "$TESTS_BIN/print-env" --exec /usr/bin/env
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | grep '^LIBGUARD_')" = "LIBGUARD_PYTHON_SIGNAL=SIGUSR2" ]
+}
+
+@test "LIBGUARD_CHILDREN=none: forked children run unguarded; the parent keeps its guard" {
+    # The child spins 1.2 s, far past the 0.5 s budget: no signal reaches it.
+    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 LIBGUARD_CHILDREN=none -- "$TESTS_BIN/forker" 300 1200
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"child done"* ]]
+    [[ "$output" != *"child SIGINT"* ]]
+    [[ "$output" == *"child exited 0"* ]]
+    parent=$(printf '%s\n' "$output" | awk '$1 == "parent" && $2 == "SIGINT" { print $3 }')
+    between "$parent" 780 1250 "parent SIGINT (ms after start)"
+}
+
 @test "LIBGUARD_CHILDREN=none: the program itself stays guarded" {
     run guarded LIBGUARD_TIMEOUT=0.4 LIBGUARD_CHILDREN=none -- "$TESTS_BIN/ladder" --max 900
     [ "$status" -eq 0 ]

@@ -446,6 +446,39 @@ def pickling(method="spawn"):
     say("POOL", [r[:2] for r in got], "in", "parent" if os.getpid() in [r[2] for r in got] else "children")
 
 
+def pool_task(x):
+    """x < 0 runs away; else it sleeps x seconds.  A guard per task."""
+    try:
+        with time_guard(timeout_ms=1000):
+            spin(30) if x < 0 else time.sleep(x)
+        return ("done", x, os.getpid())
+    except ExecutionTimeout:
+        return ("timeout", x, os.getpid())
+
+
+def wait_reporting_progress(result):
+    while not result.ready():
+        progress()  # the process guard of the parent, from the shim
+        result.wait(0.05)
+    return result.get()
+
+
+def pool(method):
+    """A pool under the shim's process guard with LIBGUARD_CHILDREN=none:
+    workers idle far longer than the budget, a runaway task times out inside
+    its worker, the pool carries on."""
+    import multiprocessing
+    with multiprocessing.get_context(method).Pool(2) as p:
+        first = wait_reporting_progress(p.map_async(pool_task, [0.05, 0.05]))
+        idle_until = time.monotonic() + 1.2  # the workers wait for work
+        while time.monotonic() < idle_until:
+            progress()
+            time.sleep(0.05)
+        second = wait_reporting_progress(p.map_async(pool_task, [0.05, -1, 0.7, -1, 0.05]))
+    say("RESULTS", *["%s:%s" % r[:2] for r in first + second])
+    say("IN", "parent" if os.getpid() in [r[2] for r in first + second] else "workers")
+
+
 # ---- a program that handles the package's signal itself -----------------------------
 
 def own_signal(when):
