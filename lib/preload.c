@@ -147,7 +147,15 @@ static void in_child(void)
 {
     lg_watchdog_forget();
     lg_memory_forget();
-    lg_report_configure(&settings, max_bytes);
+    if (settings.children == LG_CHILDREN_NONE) {
+        /* an unguarded child reports nothing, as an exec'd one would not */
+        static struct lg_settings unreported;
+        unreported = settings;
+        unreported.report_path[0] = '\0';
+        lg_report_configure(&unreported, max_bytes);
+    } else {
+        lg_report_configure(&settings, max_bytes);
+    }
     uint32_t used = atomic_load(&lg_slots_used);
     uint64_t now = lg_now();
     bool armed = false;

@@ -61,10 +61,12 @@ setup() { setup_guard_env; }
     [ "$(printf '%s\n' "$output" | grep '^LIBGUARD_')" = "LIBGUARD_PYTHON_SIGNAL=SIGUSR2" ]
 }
 
-@test "LIBGUARD_CHILDREN=none: forked children run unguarded; the parent keeps its guard" {
+@test "LIBGUARD_CHILDREN=none: forked children run unguarded (and write no report); the parent keeps its guard" {
     # The child spins 1.2 s, far past the 0.5 s budget: no signal reaches it.
-    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 LIBGUARD_CHILDREN=none -- "$TESTS_BIN/forker" 300 1200
+    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 LIBGUARD_CHILDREN=none \
+        "LIBGUARD_REPORT=$BATS_TEST_TMPDIR/r.jsonl" -- "$TESTS_BIN/forker" 300 1200
     [ "$status" -eq 0 ]
+    [ "$(wc -l < "$BATS_TEST_TMPDIR/r.jsonl")" -eq 1 ]  # the parent's: the child is not guarded
     [[ "$output" == *"child done"* ]]
     [[ "$output" != *"child SIGINT"* ]]
     [[ "$output" == *"child exited 0"* ]]
