@@ -219,9 +219,9 @@ check_switch_interval() {
 check_pool() {
     local method
     for method in fork spawn; do
-        pkg LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.5 LIBGUARD_CHILDREN=none -- pool "$method"
+        pkg LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 LIBGUARD_CHILDREN=none -- pool "$method"
         status_is 0 && says '^IN workers$' &&
-            says '^RESULTS done:0.05 done:0.05 done:0.05 timeout:-1 done:0.7 timeout:-1 done:0.05$' ||
+            says '^RESULTS done:0.05 done:0.05 timeout:-1 done:1.2 done:0.05$' ||
             { echo "($method)"; return 1; }
     done
 }
