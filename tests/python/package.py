@@ -466,8 +466,7 @@ def wait_reporting_progress(result):
 def pool(method):
     """A pool under the shim's process guard with LIBGUARD_CHILDREN=none:
     workers idle longer than the budget, a task sleeps longer than it, a
-    runaway task times out inside
-    its worker, the pool carries on."""
+    runaway task times out inside its worker, the pool carries on."""
     import multiprocessing
     with multiprocessing.get_context(method).Pool(2) as p:
         first = wait_reporting_progress(p.map_async(pool_task, [0.05, 0.05]))
