@@ -16,7 +16,7 @@
 static struct timespec record_epoch;
 static const char *record_label = "";
 
-static long record_ms(void)
+static inline long record_ms(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -24,7 +24,7 @@ static long record_ms(void)
          + (now.tv_nsec - record_epoch.tv_nsec) / 1000000;
 }
 
-static void record_line(const char *what)
+static inline void record_line(const char *what)
 {
     char line[128];
     int n = snprintf(line, sizeof line, "%s%s %ld %s\n", record_label, what, record_ms(),
@@ -33,17 +33,17 @@ static void record_line(const char *what)
     (void)unused;
 }
 
-static void record_signal(int signo)
+static inline void record_signal(int signo)
 {
     record_line(signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "SIGNAL");
 }
 
-static void record_start(void)
+static inline void record_start(void)
 {
     clock_gettime(CLOCK_MONOTONIC, &record_epoch);
 }
 
-static void record_handlers(void)
+static inline void record_handlers(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -54,7 +54,7 @@ static void record_handlers(void)
 }
 
 /* Burn CPU until `ms` since the start; a call in the body keeps it honest. */
-static void spin_until(long ms)
+static inline void spin_until(long ms)
 {
     while (record_ms() < ms)
         ;
