@@ -48,7 +48,7 @@ static long watchdog_switches(void)
     while (d && (e = readdir(d))) {
         if (e->d_name[0] == '.' || atoi(e->d_name) == getpid())
             continue;
-        char path[64], line[256];
+        char path[sizeof "/proc/self/task//status" + sizeof e->d_name], line[256];
         snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
         FILE *f = fopen(path, "r");
         while (f && fgets(line, sizeof line, f)) {
