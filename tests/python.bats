@@ -221,6 +221,30 @@ check_site() {
     each check_site
 }
 
+check_own_sitecustomize() {
+    local dir="$BATS_TEST_TMPDIR/own"
+    mkdir -p "$dir"
+    # libguard's built-in sitecustomize runs the program's in its place, once.
+    printf 'print("OWN", __file__)\nX = 42\n' >"$dir/sitecustomize.py"
+    run timeout 30 env LD_PRELOAD="$GUARD_SO" LIBGUARD_TIMEOUT=0.3 PYTHONPATH="$dir" \
+        "$PY" -c 'import sitecustomize, time; print("X", sitecustomize.X); time.sleep(5); print("NOT_INTERRUPTED")'
+    says "^OWN $dir/sitecustomize.py\$" && says '^X 42$' && says 'ExecutionTimeout' &&
+        never '^NOT_INTERRUPTED$' && [ "$(grep -c '^OWN' <<<"$output")" -eq 1 ] || return 1
+    # A failing one is reported by site as without libguard; the program runs.
+    printf 'raise ValueError("boom")\n' >"$dir/sitecustomize.py"
+    run timeout 30 env LD_PRELOAD="$GUARD_SO" LIBGUARD_TIMEOUT=0.3 PYTHONPATH="$dir" \
+        "$PY" -c 'import time; time.sleep(5); print("NOT_INTERRUPTED")'
+    says '^Error in sitecustomize' && says '^ValueError: boom' && says 'ExecutionTimeout' &&
+        never '^NOT_INTERRUPTED$' || return 1
+    # python -S imports no site: the exception comes all the same.
+    run timeout 30 env LD_PRELOAD="$GUARD_SO" LIBGUARD_TIMEOUT=0.3 \
+        "$PY" -S -c 'import time; time.sleep(5); print("NOT_INTERRUPTED")'
+    says 'ExecutionTimeout' && never '^NOT_INTERRUPTED$' && status_is 1
+}
+@test "the program's own sitecustomize still runs (a failing one is reported by site); python -S is guarded too" {
+    each check_own_sitecustomize
+}
+
 exit_races() {
     local i delay codes='' extra=$1
     for i in $(seq 1 50); do
