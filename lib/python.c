@@ -11,10 +11,10 @@
  *   start-up event (marshal.loads copies each .pyc for it): +1.3 % of
  *   `python3 -c pass`.  Under `python -S` the hook is added before start-up.
  * - The "cpython.run_*" audit event comes on the main thread, holding the
- *   GIL, just before the program's own code.  There we create the
- *   exception classes, install a Python-level handler for
- *   LIBGUARD_PYTHON_SIGNAL (SIGURG) and register an atexit callback that
- *   tells us the interpreter is about to finalise.
+ *   GIL, just before the program's own code.  There we install a
+ *   Python-level handler for LIBGUARD_PYTHON_SIGNAL (SIGURG) and register
+ *   an atexit callback that tells us the interpreter is about to finalise;
+ *   the exception classes are made at the first delivery (class_for).
  * - raise() runs on the watchdog: it records which exception is due and
  *   sends the signal to the main thread with tgkill.  CPython's C handler
  *   sets the eval breaker and makes blocking calls fail with EINTR, so our
