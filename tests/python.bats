@@ -15,7 +15,8 @@ BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 setup_file() {
     find_pythons
     echo "# CPython 3.8-3.13 tested: ${PYTHONS:-none}" >&3
-    echo "# other interpreters (not in 3.8-3.13, see the last test): ${OLD_PYTHONS:-none}" >&3
+    echo "# older interpreters (see the last test): ${OLD_PYTHONS:-none}" >&3
+    echo "# newer interpreters (not supported yet, not tested): ${NEWER_PYTHONS:-none}" >&3
 }
 
 setup() {
@@ -293,7 +294,6 @@ EOF
     [ -n "$OLD_PYTHONS" ] || skip "no CPython older than 3.8 found"
     local bad=''
     for PY in $OLD_PYTHONS; do
-        "$PY" -c 'import sys; sys.exit(sys.version_info[0] != 3)' 2>/dev/null || continue
         run timeout 30 env LD_PRELOAD="$GUARD_SO" LIBGUARD_TIMEOUT=0.3 "$PY" -c '
 import time
 try:

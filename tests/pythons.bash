@@ -3,19 +3,21 @@
 # the interpreter that failed.  Load after helpers.bash.
 
 # find_pythons: PYTHONS, every CPython 3.8-3.13 under pyenv's versions and
-# /usr/bin/python3; OLD_PYTHONS, the other interpreters found there.
+# /usr/bin/python3; OLD_PYTHONS, the CPython 3 older than 3.8 found there;
+# NEWER_PYTHONS, those after 3.13 (not yet supported, only listed).
 find_pythons() {
-    local root exe v found='' other=''
+    local root exe v found='' old='' newer=''
     root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
     for exe in ${root:+"$root"/versions/*/bin/python3} /usr/bin/python3; do
         [ -x "$exe" ] || continue
         v=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
         case $v in
         3.8 | 3.9 | 3.1[0-3]) found="$found $exe" ;;
-        *) other="$other $exe" ;;
+        3.[0-7]) old="$old $exe" ;;
+        *) newer="$newer $exe" ;;
         esac
     done
-    export PYTHONS="${found# }" OLD_PYTHONS="${other# }"
+    export PYTHONS="${found# }" OLD_PYTHONS="${old# }" NEWER_PYTHONS="${newer# }"
 }
 
 # each CHECK...: run CHECK once per interpreter ($PY); all must pass.

@@ -2,6 +2,7 @@
 # Bad settings: one clear line naming the variable, the value and what would
 # be valid; status 125 before main runs (LIBGUARD_ON_ERROR=exit), or an
 # unguarded run (warn).
+# untimed
 load helpers
 
 setup() { setup_guard_env; }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # libguard.so exports its public API and nothing else.
+# untimed
 load helpers
 
 @test "libguard.so exports exactly the public API" {
