@@ -1,4 +1,4 @@
-/* The escalation ladder (SPEC "Escalation"):
+/* The escalation ladder (doc/design.md):
  *
  *   step  exception     signal              exception_then_signal
  *   1     exception     SIGINT              exception

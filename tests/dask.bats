@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# A real distributed job (issue 9, item 5): examples/dask_job.py on a Dask
+# A real distributed job: examples/dask_job.py on a Dask
 # LocalCluster of two worker processes, with /usr/bin/python3 and Debian's
 # python3-distributed.  Twelve records; record 4 loops forever, record 7
 # eats memory without end.  Run twice: per-record guards through the Python

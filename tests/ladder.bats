@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The time ladder of SPEC, step by step, for each interrupt type and
+# The time ladder of doc/design.md, step by step, for each interrupt type and
 # send_kill, in programs with no exception to raise (the signal ladder).
 # Bounds are generous: a step after its time and well before the next.
 load helpers

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The `libguard` Python package (issue 5): resiliparse.process_guard's API
+# The `libguard` Python package: resiliparse.process_guard's API
 # over libguard's core, on every CPython 3.8-3.13 found under `pyenv
 # root`/versions and /usr/bin/python3.  setup_file builds the extension for
 # each interpreter (with its own headers) against the built library; each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Unmodified CPython under the shim (issue 4): ExecutionTimeout and
+# Unmodified CPython under the shim: ExecutionTimeout and
 # MemoryLimitExceeded in the main thread, promptly, on every CPython 3.8-3.13
 # found under `pyenv root`/versions and /usr/bin/python3.  Each test runs
 # every interpreter found and names the one that failed.  The programs are

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Traceback at the first step (issue 9, item 2): where the target was when
+# Traceback at the first step: where the target was when
 # its guard fired, in the log.  CPython: the Python stacks of all threads,
 # the target first, on every CPython 3.8-3.13 under `pyenv root`/versions and
 # /usr/bin/python3; native programs: the system call the target is in, and
