@@ -83,6 +83,17 @@ void lg_settings_defaults(struct lg_settings *s)
     s->progress = LG_PROGRESS_CALLS;
 }
 
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+/* Equal but for case, and '-' written for '_' (choices are lower case). */
+static bool same_word(const char *text, const char *choice)
+{
+    for (; *text && *choice; text++, choice++)
+        if (!(*text == '-' && *choice == '_') && ascii_lower(*text) != *choice)
+            return false;
+    return !*text && !*choice;
+}
+
 static const char *copy_path(const char *text, char *dest)
 {
     if (strlen(text) >= LG_PATH_MAX)
@@ -122,16 +133,23 @@ static const char *parse_row(const struct option *row, const char *text,
     case T_BOOL:
         problem = lg_parse_bool(text, field);
         break;
-    case T_ENUM:
-        for (int i = 0; row->choices[i]; i++)
-            if (strcmp(text, row->choices[i]) == 0) {
-                *(int *)field = i;
+    case T_ENUM: {
+        /* Any case, and '-' for '_' as in flags: one spelling rule. */
+        int count = 0;
+        for (; row->choices[count]; count++)
+            if (same_word(text, row->choices[count])) {
+                *(int *)field = count;
                 return NULL;
             }
-        snprintf(why, why_size, "is not valid %s", row->valid);
+        int near = lg_nearest(text, row->choices, count);
+        if (near >= 0)
+            snprintf(why, why_size, "is not valid: did you mean %s? %s", row->choices[near], row->valid);
+        else
+            snprintf(why, why_size, "is not valid %s", row->valid);
         return why;
+    }
     case T_SIGNAL:
-        problem = lg_parse_signal(text, field);
+        problem = lg_parse_signal(text, field, why, why_size);
         break;
     case T_LOG:
         if (strcmp(text, "stderr") == 0) {
@@ -267,26 +285,42 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+int lg_nearest(const char *word, const char *const *candidates, int count)
+{
+    int best = -1;
+    size_t best_distance = SIZE_MAX;
+    for (int i = 0; i < count; i++) {
+        size_t d = edit_distance(word, candidates[i]);
+        if (d < best_distance) {
+            best_distance = d;
+            best = i;
+        }
+    }
+    /* Suggest only what is near: two edits, or a few in a long name. */
+    if (best >= 0 && (best_distance <= 2
+                      || (best_distance <= 4 && best_distance * 3 <= strlen(candidates[best]))))
+        return best;
+    return -1;
+}
+
 static void report_unknown(struct sink *k, const char *name, size_t name_len)
 {
     char shown[96], quoted[128];
     snprintf(shown, sizeof shown, "%.*s", (int)(name_len < 80 ? name_len : 80), name);
     lg_quote(shown, quoted, sizeof quoted);
-    const char *best = NULL;
-    size_t best_distance = SIZE_MAX;
+    /* Compared without the common LIBGUARD_ prefix. */
+    const char *names[LG_OPT_COUNT];
+    int rows[LG_OPT_COUNT], n = 0;
     for (int i = 0; i < LG_OPT_COUNT; i++) {
         if (i == LG_OPT_STATUS_FILE || i == LG_OPT_VERBOSE)
             continue; /* internal: the wrapper sets them */
-        size_t d = edit_distance(quoted + 9, table[i].name + 9);
-        if (d < best_distance) {
-            best_distance = d;
-            best = table[i].name;
-        }
+        names[n] = table[i].name + 9;
+        rows[n++] = i;
     }
-    /* Suggest only what is near: two edits, or a few in a long name. */
-    if (best && (best_distance <= 2 || (best_distance <= 4 && best_distance * 3 <= strlen(best + 9))))
+    int near = lg_nearest(quoted + 9, names, n);
+    if (near >= 0)
         sink_line(k, "libguard: %s is not a libguard setting (did you mean %s?)",
-                  quoted, best);
+                  quoted, table[rows[near]].name);
     else
         sink_line(k, "libguard: %s is not a libguard setting (see libguard(7) for the list)",
                   quoted);

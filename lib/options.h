@@ -80,6 +80,9 @@ enum lg_option_bit {
 };
 
 const char *lg_interrupt_name(int interrupt);
+/* The index of the candidate nearest to `word` (edits, ignoring case), or
+ * -1 when none is near enough to suggest ("did you mean ...?"). */
+int lg_nearest(const char *word, const char *const *candidates, int count);
 /* `text` as it may safely be quoted in one line: control and non-ASCII
  * bytes escaped as \xNN, cut after 60 bytes. */
 const char *lg_quote(const char *text, char *buf, size_t size);

@@ -11,8 +11,9 @@
 #include <strings.h>
 
 #define DURATION_EXAMPLES LG_DURATION_EXAMPLES
-#define DURATION_MS_EXAMPLES "(examples: 500 (ms), 50ms, 0.5s)"
-#define SIZE_EXAMPLES "(examples: 512M, 2G, 1048576 (KiB), 50%)"
+#define DURATION_UNITS "units: ms, s, m, h, d"
+#define DURATION_MS_EXAMPLES "(examples: 500 (ms), 50ms, 0.5s; " DURATION_UNITS ")"
+#define SIZE_EXAMPLES "(examples: 512M, 2G, 2GB, 2GiB, 1048576 (KiB), 50%)"
 #define BOOL_VALID "(valid: 1, 0, true, false, yes, no, on, off)"
 
 /* The longest duration or size we accept; far beyond any real budget and far
@@ -22,26 +23,32 @@
 
 /* ---- numbers ---------------------------------------------------------- */
 
-/* Parse "123" or "1.25" at *p into value * scale, rounding down.  Up to 9
- * fraction digits count.  Returns false when there is no number or it
- * overflows `max`. */
-static bool parse_scaled(const char **p, uint64_t scale, uint64_t max,
-                         uint64_t *out)
+enum scaled { SCALED_OK, SCALED_SYNTAX, SCALED_TOO_BIG };
+
+/* Parse "123" or "1.25" at *p into value * scale, rounding down, and move
+ * *p past it.  Up to 9 fraction digits count.  A number over `max` is
+ * SCALED_TOO_BIG, but is still read to its end, so that the caller can tell
+ * a big number from a misspelt one. */
+static enum scaled parse_scaled(const char **p, uint64_t scale, uint64_t max,
+                                uint64_t *out)
 {
     const char *s = *p;
     uint64_t whole = 0;
+    bool too_big = false;
     if (*s < '0' || *s > '9')
-        return false;
+        return SCALED_SYNTAX;
     while (*s >= '0' && *s <= '9') {
         if (whole > (UINT64_MAX - 9) / 10)
-            return false;
-        whole = whole * 10 + (uint64_t)(*s++ - '0');
+            too_big = true;
+        else
+            whole = whole * 10 + (uint64_t)(*s - '0');
+        s++;
     }
     uint64_t frac = 0, frac_scale = 1;
     if (*s == '.') {
         s++;
         if (*s < '0' || *s > '9')
-            return false;
+            return SCALED_SYNTAX;
         while (*s >= '0' && *s <= '9') {
             if (frac_scale < 1000000000ull) {
                 frac = frac * 10 + (uint64_t)(*s - '0');
@@ -50,24 +57,27 @@ static bool parse_scaled(const char **p, uint64_t scale, uint64_t max,
             s++;
         }
     }
-    if (whole > max / scale)
-        return false;
+    *p = s;
+    if (too_big || whole > max / scale)
+        return SCALED_TOO_BIG;
     uint64_t value = whole * scale;
     /* frac/frac_scale of scale, without overflow: scale <= 2^60, frac_scale <= 1e9 */
     value += (uint64_t)((__uint128_t)frac * scale / frac_scale);
     if (value > max)
-        return false;
+        return SCALED_TOO_BIG;
     *out = value;
-    *p = s;
-    return true;
+    return SCALED_OK;
 }
+
+/* ---- durations -------------------------------------------------------- */
 
 static const char *parse_duration_unit(const char *text, uint64_t plain_unit,
                                        uint64_t *ns, const char *invalid)
 {
+    /* timeout(1)'s units, and ms.  Lower case only: "M" reads as a size. */
     static const struct { const char *suffix; uint64_t ns; } units[] = {
-        { "ms", LG_NS_PER_MS }, { "s", LG_NS_PER_S },
-        { "m", 60 * LG_NS_PER_S }, { "h", 3600 * LG_NS_PER_S },
+        { "ms", LG_NS_PER_MS }, { "s", LG_NS_PER_S }, { "m", 60 * LG_NS_PER_S },
+        { "h", 3600 * LG_NS_PER_S }, { "d", 24 * 3600 * LG_NS_PER_S },
     };
     const char *digits_end = text;
     while ((*digits_end >= '0' && *digits_end <= '9') || *digits_end == '.')
@@ -75,16 +85,25 @@ static const char *parse_duration_unit(const char *text, uint64_t plain_unit,
     uint64_t unit = plain_unit;
     if (*digits_end) {
         unit = 0;
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        bool other_case = false;
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
             if (strcmp(digits_end, units[i].suffix) == 0)
                 unit = units[i].ns;
+            else if (strcasecmp(digits_end, units[i].suffix) == 0)
+                other_case = true;
+        }
         if (!unit)
-            return invalid;
+            return other_case && digits_end != text
+                ? "is not a duration: units are lower case (ms, s, m, h, d)"
+                : invalid;
     }
     const char *p = text;
-    uint64_t value;
-    if (!parse_scaled(&p, unit, MAX_DURATION_NS, &value) || p != digits_end)
+    uint64_t value = 0;
+    enum scaled r = parse_scaled(&p, unit, MAX_DURATION_NS, &value);
+    if (r == SCALED_SYNTAX || p != digits_end)
         return invalid;
+    if (r == SCALED_TOO_BIG)
+        return "is more than the maximum of 366 days (366d)";
     *ns = value;
     return NULL;
 }
@@ -101,6 +120,25 @@ const char *lg_parse_duration_ms(const char *text, uint64_t *ns)
                                "is not a duration " DURATION_MS_EXAMPLES);
 }
 
+/* ---- sizes ------------------------------------------------------------ */
+
+/* The unit after a size's number: K, M, G or T, each alone or followed by B
+ * or iB (all powers of 1024), or B alone (bytes); any case, as people write
+ * them ("2gb", "2GiB").  0 when it is none of those. */
+static uint64_t size_unit(const char *suffix)
+{
+    static const char letters[] = "KMGT";
+    if (strcasecmp(suffix, "B") == 0)
+        return 1;
+    const char *at = *suffix ? strchr(letters, *suffix & ~0x20) : NULL;
+    if (!at)
+        return 0;
+    const char *rest = suffix + 1;
+    if (*rest && strcasecmp(rest, "B") != 0 && strcasecmp(rest, "iB") != 0)
+        return 0;
+    return 1ull << (10 * (at - letters + 1));
+}
+
 const char *lg_parse_size(const char *text, struct lg_size *size)
 {
     static const char invalid[] = "is not a size " SIZE_EXAMPLES;
@@ -108,37 +146,39 @@ const char *lg_parse_size(const char *text, struct lg_size *size)
     while ((*end >= '0' && *end <= '9') || *end == '.')
         end++;
     if (strcmp(end, "%") == 0) {
+        if (end == text)
+            return "has no number before the % (examples: 50%, 12.5%)";
         const char *p = text;
-        uint64_t ppm;
-        if (!parse_scaled(&p, 10000, 100 * 10000, &ppm) || p != end)
-            return "is not a share of at most 100% " SIZE_EXAMPLES;
+        uint64_t ppm = 0;
+        enum scaled r = parse_scaled(&p, 10000, 100 * 10000, &ppm);
+        if (r == SCALED_SYNTAX || p != end)
+            return "is not a share (examples: 50%, 12.5%)";
+        if (r == SCALED_TOO_BIG)
+            return "is not a share of at most 100% (examples: 50%, 12.5%)";
         if (ppm == 0)
-            return "must be more than 0% " SIZE_EXAMPLES;
+            return "must be more than 0% (examples: 50%, 12.5%)";
         size->bytes = 0;
         size->share_ppm = (uint32_t)ppm;
         return NULL;
     }
     uint64_t unit = 1024; /* a plain number is KiB, as Resiliparse's max_memory */
-    if (*end) {
-        static const char letters[] = "KMGT";
-        const char *at = strchr(letters, end[0] & ~0x20);
-        if (!at || !end[0])
-            return invalid;
-        const char *rest = end + 1;
-        if (*rest && strcmp(rest, "iB") != 0 && strcmp(rest, "B") != 0)
-            return invalid;
-        unit = 1ull << (10 * (at - letters + 1));
-    }
-    const char *p = text;
-    uint64_t bytes;
-    if (!parse_scaled(&p, unit, MAX_SIZE_BYTES, &bytes) || p != end)
+    if (*end && !(unit = size_unit(end)))
         return invalid;
+    const char *p = text;
+    uint64_t bytes = 0;
+    enum scaled r = parse_scaled(&p, unit, MAX_SIZE_BYTES, &bytes);
+    if (r == SCALED_SYNTAX || p != end)
+        return invalid;
+    if (r == SCALED_TOO_BIG)
+        return "is more than the maximum of 1024 PiB";
     if (bytes == 0)
         return "must be more than 0 " SIZE_EXAMPLES;
     size->bytes = bytes;
     size->share_ppm = 0;
     return NULL;
 }
+
+/* ---- booleans --------------------------------------------------------- */
 
 const char *lg_parse_bool(const char *text, bool *value)
 {

@@ -12,7 +12,7 @@
 #define LG_NS_PER_MS 1000000ull
 #define LG_NS_PER_S  1000000000ull
 
-#define LG_DURATION_EXAMPLES "(examples: 30, 1.5s, 250ms, 2m, 1h)"
+#define LG_DURATION_EXAMPLES "(examples: 30, 1.5s, 250ms, 2m, 1h, 1d)"
 
 /* A memory size as written: bytes, or a share of the memory available
  * (resolved against the cgroup limit by memory.c when the guard starts). */

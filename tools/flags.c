@@ -55,7 +55,7 @@ static const char usage[] =
     "Run COMMAND within a time and memory budget, interrupting it in steps when\n"
     "it leaves the budget (libguard(7)).\n"
     "\n"
-    "  -t, --timeout=DURATION      time allowed without progress (30, 1.5s, 250ms, 2m, 1h)\n"
+    "  -t, --timeout=DURATION      time allowed without progress (30, 1.5s, 2m, 1h, 1d)\n"
     "  -m, --max-memory=SIZE       resident memory allowed (512M, 2G, 50%; plain: KiB)\n"
     "  -g, --grace-period=DURATION time guard: between steps (default 15s)\n"
     "      --memory-grace-period=DURATION\n"
