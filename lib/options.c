@@ -296,8 +296,9 @@ int lg_nearest(const char *word, const char *const *candidates, int count)
             best = i;
         }
     }
-    /* Suggest only what is near: two edits, or a few in a long name. */
-    if (best >= 0 && (best_distance <= 2
+    /* Suggest only what is near: one edit, or a few in a long name (two
+     * edits make "some" of "none"). */
+    if (best >= 0 && (best_distance <= 1
                       || (best_distance <= 4 && best_distance * 3 <= strlen(candidates[best]))))
         return best;
     return -1;

@@ -103,7 +103,7 @@ static const char *parse_duration_unit(const char *text, uint64_t plain_unit,
     if (r == SCALED_SYNTAX || p != digits_end)
         return invalid;
     if (r == SCALED_TOO_BIG)
-        return "is more than the maximum of 366 days (366d)";
+        return LG_DURATION_TOO_LONG;
     *ns = value;
     return NULL;
 }

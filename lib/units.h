@@ -12,6 +12,8 @@
 #define LG_NS_PER_MS 1000000ull
 #define LG_NS_PER_S  1000000000ull
 
+/* What lg_parse_duration says of a duration over the maximum. */
+#define LG_DURATION_TOO_LONG "is more than the maximum of 366 days (366d)"
 #define LG_DURATION_EXAMPLES "(examples: 30, 1.5s, 250ms, 2m, 1h, 1d)"
 
 /* A memory size as written: bytes, or a share of the memory available

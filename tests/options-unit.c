@@ -217,9 +217,9 @@ static void choices(void)
     refuses(I, "exception_then", valid);
     refuses(I, "exception signal", valid);
     refuses(I, "exception_then_signal_", valid);
-    refuses("LIBGUARD_CHILDREN", "some", "(valid: inherit, none)");
+    refuses("LIBGUARD_CHILDREN", "some", "is not valid (valid: inherit, none)");
     refuses("LIBGUARD_CHILDREN", "all", "is not valid (valid: inherit, none)");
-    refuses("LIBGUARD_CHILDREN", "nnoe", "did you mean none?");
+    refuses("LIBGUARD_CHILDREN", "nome", "did you mean none?");
     refuses("LIBGUARD_ON_ERROR", "ignore", "(valid: exit, warn)");
     struct lg_settings s;
     result(!set(&s, "LIBGUARD_CHILDREN", "NONE") && s.children == LG_CHILDREN_NONE,
@@ -347,6 +347,10 @@ static void nearest(void)
     result(lg_nearest("kill-afer", words, 4) == 1, "kill-afer is near kill-after");
     result(lg_nearest("KILL_AFTER", words, 4) == 1, "KILL_AFTER is near kill-after");
     result(lg_nearest("preserve-status", words, 4) == -1, "preserve-status is near nothing");
+    result(lg_nearest("sigmal", words, 4) == 3, "sigmal is near signal (one edit)");
+    result(lg_nearest("timoet", words, 4) == 0, "timoet is near timeout (two edits in seven)");
+    static const char *const short_words[] = { "inherit", "none" };
+    result(lg_nearest("some", short_words, 2) == -1, "some is not near none (two edits in four)");
     result(lg_nearest("x", words, 0) == -1, "nothing is near in an empty list");
 }
 

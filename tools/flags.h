@@ -11,6 +11,10 @@
 struct guard_flags {
     const char *given[LG_OPT_COUNT];  /* the value a flag gives a setting, or NULL */
     bool by_flag[LG_OPT_COUNT];       /* that setting was given by a flag */
+    const char *named[LG_OPT_COUNT];  /* by_flag: the long flag to name it by */
+    bool hide_value[LG_OPT_COUNT];    /* by_flag: the user did not write the value */
+    bool preserve_status;             /* --preserve-status */
+    char grace_text[40];              /* the grace period -k DURATION implies */
     char **command;                   /* COMMAND [ARG...], inside argv */
 };
 

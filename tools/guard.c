@@ -909,8 +909,9 @@ int main(int argc, char **argv)
         else
             say("the command exited with status %d", code);
         if (fired)
-            say("the %s guard fired: exit status %d", fired == STATUS_TIME ? "time" : "memory",
-                fired);
+            say("the %s guard fired: exit status %d%s", fired == STATUS_TIME ? "time" : "memory",
+                flags.preserve_status ? code : fired,
+                flags.preserve_status ? " (the command's: --preserve-status)" : "");
     }
-    return fired ? fired : code;
+    return fired && !flags.preserve_status ? fired : code;
 }
