@@ -190,6 +190,7 @@ time_guard_line() {
     bad "unknown option '--timout' (did you mean --timeout?)" --timout 1 -- true
     bad "unknown option '--preserve_status' (did you mean --preserve-status?)" --preserve_status -t 1 -- true
     bad "option '--preserve-status' takes no value" --preserve-status=1 -t 1 -- true
+    bad "option '--kill' takes no value (see guard --help; SIGKILL after a delay: --kill-after=DURATION)" --kill=5 -t 1 -- true
     bad "option '--memory' is ambiguous" --memory 1G -- true
     bad "-k 5 puts SIGKILL 5s after the first step, so steps 2.5s apart, but -g/--grace-period says 3: give one of them" -t 1 -g 3 -k 5 -- true
     bad "--kill-after has no effect without --timeout: set both or neither" -m 1G -k 5 -- true

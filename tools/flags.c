@@ -180,7 +180,8 @@ static void unknown_option(const char *arg, const struct option *longopts, int n
         names[count++] = longopts[i].name;
         prefixed += strncmp(longopts[i].name, name, strlen(name)) == 0;
         if (strcmp(longopts[i].name, name) == 0 && longopts[i].has_arg == no_argument) {
-            snprintf(why, why_size, "option '--%s' takes no value (see guard --help)", name);
+            snprintf(why, why_size, "option '--%s' takes no value (see guard --help%s)", name,
+                     strcmp(name, "kill") == 0 ? "; SIGKILL after a delay: --kill-after=DURATION" : "");
             return;
         }
     }
