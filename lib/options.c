@@ -1,8 +1,7 @@
 /* The option table and its parsers.
  *
  * One row per LIBGUARD_* variable, in the spirit of mimalloc's options.c.
- * Parsing is strict (as jemalloc's): no leading or trailing blanks, no signs,
- * no exponents, no locale; every rejection names what would be valid. */
+ * The values' own parsers are in units.c and signals.c. */
 #include "config.h"
 #include "options.h"
 
@@ -13,234 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define DURATION_EXAMPLES "(examples: 30, 1.5s, 250ms, 2m, 1h)"
-#define DURATION_MS_EXAMPLES "(examples: 500 (ms), 50ms, 0.5s)"
-#define SIZE_EXAMPLES "(examples: 512M, 2G, 1048576 (KiB), 50%)"
-#define BOOL_VALID "(valid: 1, 0, true, false, yes, no, on, off)"
-
-/* The longest duration or size we accept; far beyond any real budget and far
- * from overflowing the nanosecond and byte arithmetic downstream. */
-#define MAX_DURATION_NS (366ull * 24 * 3600 * LG_NS_PER_S)
-#define MAX_SIZE_BYTES (1ull << 60)
-
-/* ---- numbers ---------------------------------------------------------- */
-
-/* Parse "123" or "1.25" at *p into value * scale, rounding down.  Up to 9
- * fraction digits count.  Returns false when there is no number or it
- * overflows `max`. */
-static bool parse_scaled(const char **p, uint64_t scale, uint64_t max,
-                         uint64_t *out)
-{
-    const char *s = *p;
-    uint64_t whole = 0;
-    if (*s < '0' || *s > '9')
-        return false;
-    while (*s >= '0' && *s <= '9') {
-        if (whole > (UINT64_MAX - 9) / 10)
-            return false;
-        whole = whole * 10 + (uint64_t)(*s++ - '0');
-    }
-    uint64_t frac = 0, frac_scale = 1;
-    if (*s == '.') {
-        s++;
-        if (*s < '0' || *s > '9')
-            return false;
-        while (*s >= '0' && *s <= '9') {
-            if (frac_scale < 1000000000ull) {
-                frac = frac * 10 + (uint64_t)(*s - '0');
-                frac_scale *= 10;
-            }
-            s++;
-        }
-    }
-    if (whole > max / scale)
-        return false;
-    uint64_t value = whole * scale;
-    /* frac/frac_scale of scale, without overflow: scale <= 2^60, frac_scale <= 1e9 */
-    value += (uint64_t)((__uint128_t)frac * scale / frac_scale);
-    if (value > max)
-        return false;
-    *out = value;
-    *p = s;
-    return true;
-}
-
-static const char *parse_duration_unit(const char *text, uint64_t plain_unit,
-                                       uint64_t *ns, const char *invalid)
-{
-    static const struct { const char *suffix; uint64_t ns; } units[] = {
-        { "ms", LG_NS_PER_MS }, { "s", LG_NS_PER_S },
-        { "m", 60 * LG_NS_PER_S }, { "h", 3600 * LG_NS_PER_S },
-    };
-    const char *digits_end = text;
-    while ((*digits_end >= '0' && *digits_end <= '9') || *digits_end == '.')
-        digits_end++;
-    uint64_t unit = plain_unit;
-    if (*digits_end) {
-        unit = 0;
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-            if (strcmp(digits_end, units[i].suffix) == 0)
-                unit = units[i].ns;
-        if (!unit)
-            return invalid;
-    }
-    const char *p = text;
-    uint64_t value;
-    if (!parse_scaled(&p, unit, MAX_DURATION_NS, &value) || p != digits_end)
-        return invalid;
-    *ns = value;
-    return NULL;
-}
-
-const char *lg_parse_duration(const char *text, uint64_t *ns)
-{
-    return parse_duration_unit(text, LG_NS_PER_S, ns,
-                               "is not a duration " DURATION_EXAMPLES);
-}
-
-const char *lg_parse_duration_ms(const char *text, uint64_t *ns)
-{
-    return parse_duration_unit(text, LG_NS_PER_MS, ns,
-                               "is not a duration " DURATION_MS_EXAMPLES);
-}
-
-const char *lg_parse_size(const char *text, struct lg_size *size)
-{
-    static const char invalid[] = "is not a size " SIZE_EXAMPLES;
-    const char *end = text;
-    while ((*end >= '0' && *end <= '9') || *end == '.')
-        end++;
-    if (strcmp(end, "%") == 0) {
-        const char *p = text;
-        uint64_t ppm;
-        if (!parse_scaled(&p, 10000, 100 * 10000, &ppm) || p != end)
-            return "is not a share of at most 100% " SIZE_EXAMPLES;
-        if (ppm == 0)
-            return "must be more than 0% " SIZE_EXAMPLES;
-        size->bytes = 0;
-        size->share_ppm = (uint32_t)ppm;
-        return NULL;
-    }
-    uint64_t unit = 1024; /* a plain number is KiB, as Resiliparse's max_memory */
-    if (*end) {
-        static const char letters[] = "KMGT";
-        const char *at = strchr(letters, end[0] & ~0x20);
-        if (!at || !end[0])
-            return invalid;
-        const char *rest = end + 1;
-        if (*rest && strcmp(rest, "iB") != 0 && strcmp(rest, "B") != 0)
-            return invalid;
-        unit = 1ull << (10 * (at - letters + 1));
-    }
-    const char *p = text;
-    uint64_t bytes;
-    if (!parse_scaled(&p, unit, MAX_SIZE_BYTES, &bytes) || p != end)
-        return invalid;
-    if (bytes == 0)
-        return "must be more than 0 " SIZE_EXAMPLES;
-    size->bytes = bytes;
-    size->share_ppm = 0;
-    return NULL;
-}
-
-const char *lg_parse_bool(const char *text, bool *value)
-{
-    static const char *const yes[] = { "1", "true", "yes", "on" };
-    static const char *const no[] = { "0", "false", "no", "off" };
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(text, yes[i]) == 0) { *value = true; return NULL; }
-        if (strcasecmp(text, no[i]) == 0) { *value = false; return NULL; }
-    }
-    return "is not a boolean " BOOL_VALID;
-}
-
-/* ---- signals ------------------------------------------------------------ */
-
-static const struct { const char *name; int signo; } signal_names[] = {
-    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-    { "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
-    { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-    { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
-    { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
-    { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-    { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
-    { "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
-};
-
-const char *lg_signal_name(int signo, char *buf, size_t size)
-{
-    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
-        if (signal_names[i].signo == signo) {
-            snprintf(buf, size, "SIG%s", signal_names[i].name);
-            return buf;
-        }
-    if (signo >= SIGRTMIN && signo <= SIGRTMAX)
-        snprintf(buf, size, "SIGRTMIN+%d", signo - SIGRTMIN);
-    else
-        snprintf(buf, size, "signal %d", signo);
-    return buf;
-}
-
-const char *lg_parse_signal(const char *text, int *signo)
-{
-    static const char invalid[] =
-        "is not a signal libguard can use (examples: SIGURG, SIGWINCH, "
-        "SIGRTMIN+2; not SIGINT, SIGTERM, SIGKILL, SIGSTOP or a fault signal)";
-    const char *name = strncasecmp(text, "SIG", 3) == 0 ? text + 3 : text;
-    int found = 0;
-    for (size_t i = 0; i < sizeof signal_names / sizeof signal_names[0]; i++)
-        if (strcasecmp(name, signal_names[i].name) == 0)
-            found = signal_names[i].signo;
-    if (!found && strncasecmp(name, "RTMIN", 5) == 0) {
-        const char *p = name + 5;
-        int offset = 0;
-        if (*p == '+' && p[1]) {
-            for (p++; *p >= '0' && *p <= '9' && offset <= SIGRTMAX; p++)
-                offset = offset * 10 + (*p - '0');
-        }
-        if (*p || offset > SIGRTMAX - SIGRTMIN)
-            return invalid;
-        found = SIGRTMIN + offset;
-    }
-    switch (found) {
-    case 0: case SIGINT: case SIGTERM: case SIGKILL: case SIGSTOP:
-    case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
-    case SIGABRT: case SIGSYS:
-        return invalid;
-    }
-    *signo = found;
-    return NULL;
-}
-
-/* ---- formatting ------------------------------------------------------- */
-
-void lg_format_duration(uint64_t ns, char *buf, size_t size)
-{
-    if (ns % LG_NS_PER_S == 0 && ns >= 60 * LG_NS_PER_S && ns % (60 * LG_NS_PER_S) == 0)
-        snprintf(buf, size, "%llum", (unsigned long long)(ns / (60 * LG_NS_PER_S)));
-    else if (ns % LG_NS_PER_S == 0)
-        snprintf(buf, size, "%llus", (unsigned long long)(ns / LG_NS_PER_S));
-    else if (ns < LG_NS_PER_S)
-        snprintf(buf, size, "%gms", (double)ns / LG_NS_PER_MS);
-    else
-        snprintf(buf, size, "%gs", (double)ns / LG_NS_PER_S);
-}
-
-void lg_format_size(uint64_t bytes, char *buf, size_t size)
-{
-    static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-    double value = (double)bytes;
-    size_t u = 0;
-    while (value >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
-        value /= 1024;
-        u++;
-    }
-    if (value == (double)(uint64_t)value)
-        snprintf(buf, size, "%llu %s", (unsigned long long)value, units[u]);
-    else
-        snprintf(buf, size, "%.1f %s", value, units[u]);
-}
 
 const char *lg_interrupt_name(int interrupt)
 {
@@ -312,6 +83,17 @@ void lg_settings_defaults(struct lg_settings *s)
     s->progress = LG_PROGRESS_CALLS;
 }
 
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+/* Equal but for case, and '-' written for '_' (choices are lower case). */
+static bool same_word(const char *text, const char *choice)
+{
+    for (; *text && *choice; text++, choice++)
+        if (!(*text == '-' && *choice == '_') && ascii_lower(*text) != *choice)
+            return false;
+    return !*text && !*choice;
+}
+
 static const char *copy_path(const char *text, char *dest)
 {
     if (strlen(text) >= LG_PATH_MAX)
@@ -334,7 +116,7 @@ static const char *parse_row(const struct option *row, const char *text,
         problem = row->type == T_DURATION ? lg_parse_duration(text, &ns)
                                           : lg_parse_duration_ms(text, &ns);
         if (!problem && ns < row->min_ns && row->min_ns == 1)
-            return "must be more than 0 " DURATION_EXAMPLES;
+            return "must be more than 0 " LG_DURATION_EXAMPLES;
         if (!problem && ns < row->min_ns) {
             char min[32];
             lg_format_duration(row->min_ns, min, sizeof min);
@@ -351,16 +133,23 @@ static const char *parse_row(const struct option *row, const char *text,
     case T_BOOL:
         problem = lg_parse_bool(text, field);
         break;
-    case T_ENUM:
-        for (int i = 0; row->choices[i]; i++)
-            if (strcmp(text, row->choices[i]) == 0) {
-                *(int *)field = i;
+    case T_ENUM: {
+        /* Any case, and '-' for '_' as in flags: one spelling rule. */
+        int count = 0;
+        for (; row->choices[count]; count++)
+            if (same_word(text, row->choices[count])) {
+                *(int *)field = count;
                 return NULL;
             }
-        snprintf(why, why_size, "is not valid %s", row->valid);
+        int near = lg_nearest(text, row->choices, count);
+        if (near >= 0)
+            snprintf(why, why_size, "is not valid: did you mean %s? %s", row->choices[near], row->valid);
+        else
+            snprintf(why, why_size, "is not valid %s", row->valid);
         return why;
+    }
     case T_SIGNAL:
-        problem = lg_parse_signal(text, field);
+        problem = lg_parse_signal(text, field, why, why_size);
         break;
     case T_LOG:
         if (strcmp(text, "stderr") == 0) {
@@ -496,26 +285,43 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
+int lg_nearest(const char *word, const char *const *candidates, int count)
+{
+    int best = -1;
+    size_t best_distance = SIZE_MAX;
+    for (int i = 0; i < count; i++) {
+        size_t d = edit_distance(word, candidates[i]);
+        if (d < best_distance) {
+            best_distance = d;
+            best = i;
+        }
+    }
+    /* Suggest only what is near: one edit, or a few in a long name (two
+     * edits make "some" of "none"). */
+    if (best >= 0 && (best_distance <= 1
+                      || (best_distance <= 4 && best_distance * 3 <= strlen(candidates[best]))))
+        return best;
+    return -1;
+}
+
 static void report_unknown(struct sink *k, const char *name, size_t name_len)
 {
     char shown[96], quoted[128];
     snprintf(shown, sizeof shown, "%.*s", (int)(name_len < 80 ? name_len : 80), name);
     lg_quote(shown, quoted, sizeof quoted);
-    const char *best = NULL;
-    size_t best_distance = SIZE_MAX;
+    /* Compared without the common LIBGUARD_ prefix. */
+    const char *names[LG_OPT_COUNT];
+    int rows[LG_OPT_COUNT], n = 0;
     for (int i = 0; i < LG_OPT_COUNT; i++) {
         if (i == LG_OPT_STATUS_FILE || i == LG_OPT_VERBOSE)
             continue; /* internal: the wrapper sets them */
-        size_t d = edit_distance(quoted + 9, table[i].name + 9);
-        if (d < best_distance) {
-            best_distance = d;
-            best = table[i].name;
-        }
+        names[n] = table[i].name + 9;
+        rows[n++] = i;
     }
-    /* Suggest only what is near: two edits, or a few in a long name. */
-    if (best && (best_distance <= 2 || (best_distance <= 4 && best_distance * 3 <= strlen(best + 9))))
+    int near = lg_nearest(quoted + 9, names, n);
+    if (near >= 0)
         sink_line(k, "libguard: %s is not a libguard setting (did you mean %s?)",
-                  quoted, best);
+                  quoted, table[rows[near]].name);
     else
         sink_line(k, "libguard: %s is not a libguard setting (see libguard(7) for the list)",
                   quoted);

@@ -1,8 +1,9 @@
 /* The settings of a guard and the one parser for them.
  *
  * Every LIBGUARD_* variable has one row in the option table (options.c) with
- * its type, default and valid values.  The same parsers serve the guard
- * wrapper's flags, so a value means the same thing wherever it is written. */
+ * its type, default and valid values.  The same parsers (units.h,
+ * signals.h) serve the guard wrapper's flags, so a value means the same thing
+ * wherever it is written. */
 #ifndef LIBGUARD_OPTIONS_H
 #define LIBGUARD_OPTIONS_H
 
@@ -10,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LG_NS_PER_MS 1000000ull
-#define LG_NS_PER_S  1000000000ull
+#include "signals.h"
+#include "units.h"
 
 enum lg_interrupt {
     LG_INTERRUPT_EXCEPTION,
@@ -23,13 +24,6 @@ enum lg_log_kind { LG_LOG_STDERR, LG_LOG_NONE, LG_LOG_FILE };
 enum lg_children { LG_CHILDREN_INHERIT, LG_CHILDREN_NONE };
 enum lg_on_error { LG_ON_ERROR_EXIT, LG_ON_ERROR_WARN };
 enum lg_progress_kind { LG_PROGRESS_CALLS, LG_PROGRESS_IO, LG_PROGRESS_OUTPUT, LG_PROGRESS_FILE };
-
-/* A memory size as written: bytes, or a share of the memory available
- * (resolved against the cgroup limit by memory.c when the guard starts). */
-struct lg_size {
-    uint64_t bytes;       /* when share_ppm == 0 */
-    uint32_t share_ppm;   /* parts per million of the limit: 1..1000000 */
-};
 
 #define LG_PATH_MAX 4096
 
@@ -55,15 +49,6 @@ struct lg_settings {
     bool verbose;                        /* internal: guard -v */
     uint32_t set;                        /* bit per option row: given explicitly */
 };
-
-/* Parsers.  Each returns NULL when `text` is valid and stores the value, or a
- * short phrase saying what would be valid ("is not a duration (examples:
- * ...)").  None of them allocates. */
-const char *lg_parse_duration(const char *text, uint64_t *ns);
-const char *lg_parse_duration_ms(const char *text, uint64_t *ns); /* plain number = ms */
-const char *lg_parse_size(const char *text, struct lg_size *size);
-const char *lg_parse_bool(const char *text, bool *value);
-const char *lg_parse_signal(const char *text, int *signo);
 
 /* Fill `s` with the defaults. */
 void lg_settings_defaults(struct lg_settings *s);
@@ -95,13 +80,11 @@ enum lg_option_bit {
 };
 
 const char *lg_interrupt_name(int interrupt);
-const char *lg_signal_name(int signo, char *buf, size_t size);
+/* The index of the candidate nearest to `word` (edits, ignoring case), or
+ * -1 when none is near enough to suggest ("did you mean ...?"). */
+int lg_nearest(const char *word, const char *const *candidates, int count);
 /* `text` as it may safely be quoted in one line: control and non-ASCII
  * bytes escaped as \xNN, cut after 60 bytes. */
 const char *lg_quote(const char *text, char *buf, size_t size);
-/* "1.5s", "250ms", "2m" */
-void lg_format_duration(uint64_t ns, char *buf, size_t size);
-/* "300 MiB" */
-void lg_format_size(uint64_t bytes, char *buf, size_t size);
 
 #endif

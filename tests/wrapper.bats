@@ -110,6 +110,94 @@ bad() {
     [[ "$output" == "guard: cannot find libguard at /nonexistent/libguard.so"* ]]
 }
 
+# ---- timeout(1)'s habits --------------------------------------------------------
+
+# The time guard as guard -v describes it ("time guard: ..." line).
+time_guard_line() {
+    run "$GUARD" -v "$@"
+    [ "$status" -eq 0 ] || { echo "status $status for $*: $output"; return 1; }
+    printf '%s\n' "$output" | sed -n 's/^guard: time guard: //p'
+}
+
+@test "-k DURATION, as timeout(1): SIGKILL that long after the first step" {
+    t0=$(now_ms)
+    run "$GUARD" -t 0.5 -k 2 -i signal -- "$TESTS_BIN/sigrecord" --max 30000
+    t1=$(now_ms)
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"SIGKILL to main thread, step 3 of 3"* ]] || { echo "$output"; false; }
+    # steps 1s apart (half of 2s), not the default 15s
+    between "$(( $(recorded_ms SIGTERM) - $(recorded_ms SIGINT) ))" 800 3000 "SIGINT to SIGTERM ms"
+    between $((t1 - t0)) 2300 10000 "elapsed ms"
+}
+
+@test "-k with a duration attached, as the next word, or --kill-after; -k alone is --kill" {
+    for spelling in "-k2" "-k 2" "--kill-after=2" "--kill-after 2"; do
+        # shellcheck disable=SC2086
+        line=$(time_guard_line -t 30 $spelling -- true)
+        [ "$line" = "30s without progress, then steps 1s apart (exception_then_signal, SIGKILL last)" ] \
+            || { echo "$spelling: $line"; false; }
+    done
+    line=$(time_guard_line -t 30 -k true)
+    [ "$line" = "30s without progress, then steps 15s apart (exception_then_signal, SIGKILL last)" ] \
+        || { echo "-k true: $line"; false; }
+    line=$(time_guard_line -t 30 -k -- true)
+    [[ "$line" == *"steps 15s apart (exception_then_signal, SIGKILL last)" ]] || { echo "$line"; false; }
+    line=$(time_guard_line -t 30 -k 0 true) # timeout(1): -k 0 sends no KILL
+    [ "$line" = "30s without progress, then steps 15s apart (exception_then_signal)" ] \
+        || { echo "-k 0: $line"; false; }
+    line=$(time_guard_line -t 30 -g 1 -k 2 true) # consistent: accepted
+    [[ "$line" == *"steps 1s apart"*"SIGKILL last)" ]] || { echo "$line"; false; }
+}
+
+@test "-s INT starts the ladder with SIGINT; other signals say what to use" {
+    line=$(time_guard_line -t 30 -s INT true)
+    [ "$line" = "30s without progress, then steps 15s apart (signal)" ] || { echo "$line"; false; }
+    line=$(time_guard_line -t 30 --signal=sigint true)
+    [[ "$line" == *"(signal)" ]] || { echo "$line"; false; }
+    line=$(time_guard_line -t 30 -s 2 true)
+    [[ "$line" == *"(signal)" ]] || { echo "$line"; false; }
+    bad "--signal SIGTERM does not fit libguard's ladder (an exception in Python, SIGINT, SIGTERM): use -s INT (or -i signal) to start with SIGINT, -k DURATION to end with SIGKILL" -t 5 -s TERM -- true
+    bad "--signal SIGKILL: libguard sends SIGKILL only as the last step: use -k DURATION" -t 5 -s KILL -- true
+    bad "--signal SIGHUP does not fit" -t 5 --signal=1 -- true
+    bad "--signal 'FOO' is not a signal (examples:" -t 5 -s FOO -- true
+}
+
+@test "--preserve-status: the command's own status even when a guard fired; --foreground is accepted" {
+    run "$GUARD" --preserve-status -t 0.5 -i signal -- "$TESTS_BIN/sigrecord" --exit-on-signal 3 --max 30000
+    [ "$status" -eq 3 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"SIGINT "* ]]
+    run "$GUARD" -t 0.5 -i signal -- "$TESTS_BIN/sigrecord" --exit-on-signal 3 --max 30000
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    run "$GUARD" --foreground -t 30 -- sh -c 'exit 7'
+    [ "$status" -eq 7 ] || { echo "status $status: $output"; false; }
+}
+
+@test "timeout(1)'s DURATION COMMAND form; -- before a command named like a duration" {
+    run "$GUARD" 0.5 sleep 10
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"(limit 500ms)"* ]] || { echo "$output"; false; }
+    line=$(time_guard_line -m 1G 1d true)
+    [[ "$line" == "1440m without progress"* ]] || { echo "$line"; false; }
+    run -127 "$GUARD" -t 5 -- 5 true
+    [ "$output" = "guard: cannot run '5': No such file or directory" ]
+    bad "'5' reads as timeout(1)'s DURATION, but -t/--timeout was given too: put -- before COMMAND if it is called '5'" -t 5 5 true
+    bad "DURATION '0' must be more than 0" 0 true
+    bad "DURATION '367d' is more than the maximum of 366 days (366d)" 367d true
+}
+
+@test "timeout(1)'s flags that do not fit, and typos: one line saying what to use" {
+    bad "unknown option '--kill-afer=5' (did you mean --kill-after?)" --kill-afer=5 -t 1 -- true
+    bad "unknown option '--timout' (did you mean --timeout?)" --timout 1 -- true
+    bad "unknown option '--preserve_status' (did you mean --preserve-status?)" --preserve_status -t 1 -- true
+    bad "option '--preserve-status' takes no value" --preserve-status=1 -t 1 -- true
+    bad "option '--kill' takes no value (see guard --help; SIGKILL after a delay: --kill-after=DURATION)" --kill=5 -t 1 -- true
+    bad "option '--memory' is ambiguous" --memory 1G -- true
+    bad "-k 5 puts SIGKILL 5s after the first step, so steps 2.5s apart, but -g/--grace-period says 3: give one of them" -t 1 -g 3 -k 5 -- true
+    bad "--kill-after has no effect without --timeout: set both or neither" -m 1G -k 5 -- true
+    bad "--kill-after has no effect with --interrupt=exception" -t 1 -k 5 -i exception -- true
+    bad "-k 'v' is not a duration" -t 1 -kv -- true
+}
+
 # ---- signals ----------------------------------------------------------------
 
 @test "INT, TERM, HUP, QUIT, USR1 and USR2 sent to guard reach the command" {
@@ -282,7 +370,8 @@ for i in range(8):
     [ "$status" -eq 0 ]
     for flag in -t --timeout -m --max-memory -g --grace-period --memory-grace-period \
         --memory-secondary-grace-period -i --interrupt -k --kill --check-interval --log \
-        --children --python-signal --dry-run --progress --report -v --verbose --help --version; do
+        --children --python-signal --dry-run --progress --report -v --verbose --help --version \
+        --kill-after -s --signal --preserve-status --foreground; do
         [[ "$output" == *" $flag"[=,\ ]* ]] || { echo "$flag missing"; false; }
     done
     [[ "$output" == *"124"*"122"*"125"*"126"*"127"*"128+N"* ]]

@@ -45,7 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lg_parse_duration_ms(text, &ns);
     lg_parse_size(text, &sz);
     lg_parse_bool(text, &b);
-    lg_parse_signal(text, &signo);
+    char why[256];
+    lg_parse_signal(text, &signo, why, sizeof why);
+    lg_parse_signal_number(text, &signo);
 
     /* The input as an environment, each line prefixed LIBGUARD_ when it is
      * not already, so the table sees mostly its own names. */
