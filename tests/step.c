@@ -1,7 +1,8 @@
 /* step NAME MS | step NAME stuck
  *
- * One step of a job, for the process-tree tests: reports progress through
- * guard.h's weak guard_progress() every 100 ms for MS milliseconds, then
+ * One step of a job, for the process-tree tests: prints "NAME started PID",
+ * reports progress through guard.h's weak guard_progress() every 100 ms for
+ * MS milliseconds, then
  * prints "NAME done" and exits 0.  "stuck" spins without progress instead
  * and, if nothing stops it within 20 s, prints "NAME not interrupted" and
  * exits 3.  Signals keep their default actions, so a guard's SIGINT ends
@@ -22,6 +23,8 @@ int main(int argc, char **argv)
     long ms = stuck ? 20000 : atol(argv[2]);
     record_start();
     (void)record_handlers; /* record.h's, unused here: default actions */
+    printf("%s started %d\n", name, (int)getpid());
+    fflush(stdout);
     for (long next = 0; record_ms() < ms;) {
         if (!stuck && record_ms() >= next) {
             guard_progress_if_loaded();
