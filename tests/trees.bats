@@ -133,6 +133,21 @@ for name, how in ("a", "stuck"), ("b", "1200"):
     each check_python_parent
 }
 
+@test "the parent's clock starts again when its wait ends, not before" {
+    # The parent reports progress for 0.1 s, forks and waits for its child,
+    # which spins 1.2 s (its own guard's SIGINT at 0.5 s; it handles it and
+    # goes on); then the parent spins without progress.  Its SIGINT comes one
+    # timeout after the wait (up to a quarter later), never during it.
+    run timeout 30 env "${TREE[@]}" LIBGUARD_GRACE_PERIOD=5 "$TESTS_BIN/forker" 100 1200 1500
+    [ "$status" -eq 0 ]
+    child=$(printf '%s\n' "$output" | awk '$1 == "child" && $2 == "SIGINT" { print $3; exit }')
+    waited=$(printf '%s\n' "$output" | awk '$1 == "parent" && $2 == "waited" { print $3 }')
+    parent=$(printf '%s\n' "$output" | awk '$1 == "parent" && $2 == "SIGINT" { print $3; exit }')
+    between "$child" 480 950 "child SIGINT (ms after fork)"
+    between "$waited" 1280 2000 "end of the wait (ms after start)"
+    between "$((parent - waited))" 480 1000 "parent SIGINT (ms after the wait)"
+}
+
 # ---- what still interrupts the parent --------------------------------------
 
 @test "a parent blocked reading its child's output is interrupted as before" {
