@@ -40,6 +40,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "activity.h"
@@ -95,44 +96,75 @@ static bool carries_guard(pid_t pid)
     return found;
 }
 
-/* The first guarded child among the pids listed in `list`. */
-static pid_t guarded_in_list(const char *list)
+/* Did pid start less than young_ns ago?  (/proc/PID/stat's start time, in
+ * clock ticks since boot.) */
+static bool is_young(pid_t pid, uint64_t young_ns)
 {
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (!lg_read_own(path, stat, sizeof stat))
+        return false;
+    const char *p = strrchr(stat, ')'); /* the name may hold spaces and ')' */
+    unsigned long long ticks;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                            "%*d %*d %*d %*d %llu", &ticks) != 1)
+        return false;
+    struct timespec boot;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0)
+        return false;
+    uint64_t now = (uint64_t)boot.tv_sec * 1000000000u + (uint64_t)boot.tv_nsec;
+    uint64_t started = (uint64_t)ticks * (1000000000u / (uint64_t)hz);
+    return now < started + young_ns;
+}
+
+/* A guarded child, from the pids listed in `list`; else minus a young one
+ * (see children.h); else 0. */
+static pid_t guarded_in_list(const char *list, uint64_t young_ns)
+{
+    pid_t young = 0;
     for (char *end; *list; list = end) {
         long pid = strtol(list, &end, 10);
         if (end == list)
             break;
         if (pid > 0 && carries_guard((pid_t)pid))
             return (pid_t)pid;
+        if (pid > 0 && !young && is_young((pid_t)pid, young_ns))
+            young = -(pid_t)pid;
     }
-    return 0;
+    return young;
 }
 
-/* Without /proc/PID/task/TID/children: every process whose parent is us. */
-static pid_t guarded_child_by_scan(void)
+/* Without /proc/PID/task/TID/children: every process whose parent is us,
+ * as a list for guarded_in_list. */
+static void children_by_scan(char *list, size_t size)
 {
+    size_t used = 0;
+    list[0] = '\0';
     DIR *proc = opendir("/proc");
     if (!proc)
-        return 0;
-    pid_t found = 0, self = getpid();
+        return;
+    pid_t self = getpid();
     char path[64], stat[512];
-    for (struct dirent *e; !found && (e = readdir(proc));) {
+    for (struct dirent *e; (e = readdir(proc));) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         snprintf(path, sizeof path, "/proc/%.16s/stat", e->d_name);
         if (!lg_read_own(path, stat, sizeof stat))
             continue;
         const char *p = strrchr(stat, ')'); /* the name may hold spaces and ')' */
-        int ppid;
-        if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == self
-            && carries_guard((pid_t)atoi(e->d_name)))
-            found = (pid_t)atoi(e->d_name);
+        int ppid, n;
+        if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+            n = snprintf(list + used, size - used, "%.16s ", e->d_name);
+            if (n < 0 || (size_t)n >= size - used)
+                break; /* a long list is cut: enough */
+            used += (size_t)n;
+        }
     }
     closedir(proc);
-    return found;
 }
 
-static pid_t any_guarded_child(void)
+static pid_t any_guarded_child(uint64_t young_ns)
 {
     DIR *tasks = opendir("/proc/self/task");
     if (!tasks)
@@ -140,21 +172,27 @@ static pid_t any_guarded_child(void)
     pid_t found = 0;
     bool listed = false;
     char path[64], list[4096];
-    for (struct dirent *e; !found && (e = readdir(tasks));) {
+    for (struct dirent *e; found <= 0 && (e = readdir(tasks));) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
         snprintf(path, sizeof path, "/proc/self/task/%.16s/children", e->d_name);
         if (access(path, F_OK) != 0)
             continue;
         listed = true;
-        if (lg_read_own(path, list, sizeof list)) /* a long list is cut: enough */
-            found = guarded_in_list(list);
+        if (lg_read_own(path, list, sizeof list)) { /* a long list is cut: enough */
+            pid_t here = guarded_in_list(list, young_ns);
+            if (here > 0 || !found)
+                found = here;
+        }
     }
     closedir(tasks);
-    return listed ? found : guarded_child_by_scan();
+    if (listed)
+        return found;
+    children_by_scan(list, sizeof list);
+    return guarded_in_list(list, young_ns);
 }
 
-pid_t lg_children_guarded_wait(pid_t tid, char *call, size_t size)
+pid_t lg_children_guarded_wait(pid_t tid, uint64_t young_ns, char *call, size_t size)
 {
     if (!atomic_load(&waits_count))
         return 0;
@@ -198,8 +236,8 @@ pid_t lg_children_guarded_wait(pid_t tid, char *call, size_t size)
     }
     if (!name)
         return 0;
-    pid_t child = only ? (carries_guard(only) ? only : 0) : any_guarded_child();
-    if (child)
-        snprintf(call, size, "%s", name);
+    pid_t child = only ? (carries_guard(only) ? only : is_young(only, young_ns) ? -only : 0)
+                       : any_guarded_child(young_ns);
+    snprintf(call, size, "%s", name);
     return child;
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define LG_WATCHDOG_NAME "libguard"
@@ -31,9 +32,12 @@ void lg_children_name_watchdog(void);
  * ppoll, pselect6 or epoll_pwait given a signal mask that lets a caught
  * SIGCHLD in (make's job server), while a live child it may be waiting for
  * runs libguard's watchdog?  Then returns that child's pid and writes the
- * call's name into `call`; else 0.  For the watchdog, at a deadline only:
- * it reads a few /proc files, never blocks on the program, takes no lock
- * the program may hold, and changes nothing. */
-pid_t lg_children_guarded_wait(pid_t tid, char *call, size_t size);
+ * call's name into `call`.  When no child runs it but one started less
+ * than `young_ns` ago (its guard may not have started yet: ld.so, the
+ * constructor), returns minus that child's pid: ask again soon.  Else 0.
+ * For the watchdog, at a deadline only: it reads a few /proc files, never
+ * blocks on the program, takes no lock the program may hold, and changes
+ * nothing. */
+pid_t lg_children_guarded_wait(pid_t tid, uint64_t young_ns, char *call, size_t size);
 
 #endif

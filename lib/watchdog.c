@@ -51,6 +51,7 @@ struct watch {
     uint64_t active_ns;      /* when it was last seen to change */
     uint64_t waited_ns;      /* time: last seen waiting for a guarded child */
     bool waiting;            /* time: in such a wait when last looked at */
+    uint64_t young_since;    /* time: step held for a child too young to tell */
 };
 static struct watch watch[LG_MAX_GUARDS];
 
@@ -60,12 +61,19 @@ static double growth_per_ns;
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
+/* A quarter of a time guard's timeout (at least 10 ms): how often the
+ * watchdog looks at what may count as progress without a report. */
+static uint64_t quarter(const struct lg_desc *d)
+{
+    return d->timeout_ns / 4 > 10 * LG_NS_PER_MS ? d->timeout_ns / 4 : 10 * LG_NS_PER_MS;
+}
+
 /* LIBGUARD_PROGRESS: read the activity counter every quarter of the timeout,
  * so a program that stops is interrupted at most a quarter late.  A change
  * counts as progress at the time it is seen. */
 static uint64_t check_activity(const struct lg_desc *d, struct watch *w, uint64_t now)
 {
-    uint64_t every = d->timeout_ns / 4 > 10 * LG_NS_PER_MS ? d->timeout_ns / 4 : 10 * LG_NS_PER_MS;
+    uint64_t every = quarter(d);
     if (now >= w->activity_ns + every) {
         uint64_t value = lg_activity_read();
         if (w->activity_ns && value != w->activity)
@@ -84,21 +92,33 @@ static uint64_t check_activity(const struct lg_desc *d, struct watch *w, uint64_
  * most a quarter late, never early. */
 static uint64_t recheck_wait(const struct lg_desc *d, struct watch *w, uint64_t now)
 {
-    uint64_t every = d->timeout_ns / 4 > 10 * LG_NS_PER_MS ? d->timeout_ns / 4 : 10 * LG_NS_PER_MS;
+    uint64_t every = quarter(d);
     if (w->waiting && now >= w->waited_ns + every) {
         char call[32];
-        w->waiting = lg_children_guarded_wait((pid_t)d->tid, call, sizeof call) != 0;
+        w->waiting = lg_children_guarded_wait((pid_t)d->tid, every, call, sizeof call) > 0;
         w->waited_ns = now;
     }
     return w->waiting ? w->waited_ns + every : LG_NEVER;
 }
 
-static bool starts_wait(const struct lg_desc *d, struct watch *w, uint64_t now)
+/* At a due step: LG_NEVER to fire it; else when to look again. */
+static uint64_t starts_wait(const struct lg_desc *d, struct watch *w, uint64_t now)
 {
     char call[32];
-    pid_t child = lg_children_guarded_wait((pid_t)d->tid, call, sizeof call);
+    uint64_t every = quarter(d);
+    pid_t child = lg_children_guarded_wait((pid_t)d->tid, every, call, sizeof call);
+    if (child < 0) {
+        /* A child just started, whose guard may not run yet: hold the step
+         * for a few looks, never more than a quarter timeout in all. */
+        if (!w->young_since)
+            w->young_since = now;
+        if (now < w->young_since + every)
+            return now + min64(every / 4, 20 * LG_NS_PER_MS);
+        child = 0;
+    }
+    w->young_since = 0;
     if (!child)
-        return false;
+        return LG_NEVER;
     char limit[32];
     lg_format_duration(d->timeout_ns, limit, sizeof limit);
     lg_log("%s waits (%s) for child %d, which is guarded: no step while it waits, "
@@ -108,7 +128,7 @@ static bool starts_wait(const struct lg_desc *d, struct watch *w, uint64_t now)
     w->waited_ns = now;
     w->last_progress = now;
     w->step = 0;
-    return true;
+    return recheck_wait(d, w, now);
 }
 
 static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
@@ -126,6 +146,7 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
             lg_log("progress after step %d: the time guard starts over", w->step);
         w->last_progress = last;
         w->step = 0;
+        w->young_since = 0;
     }
     if (w->step >= LG_LADDER_STEPS)
         return now + d->timeout_ns; /* spent; look again for progress */
@@ -134,8 +155,9 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
      * the clock, whose deadline must not wait for the end of the grace. */
     if (now < due)
         return min64(next_look, w->step == 0 ? due : min64(due, now + d->timeout_ns));
-    if (starts_wait(d, w, now))
-        return recheck_wait(d, w, now);
+    uint64_t held = starts_wait(d, w, now);
+    if (held != LG_NEVER)
+        return held;
     w->step++;
     w->step_ns = now;
     char idle[32], limit[32], why[96];
