@@ -21,6 +21,21 @@ void lg_activity_configure(int k, const char *p)
     snprintf(path, sizeof path, "%s", p ? p : "");
 }
 
+bool lg_read_own(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return true;
+}
+
 /* rchar and wchar from /proc/self/io: every byte read or written through a
  * system call, whatever the descriptor (terminal, pipe, file, socket). */
 static void read_io(uint64_t *rchar, uint64_t *wchar, uint64_t *own_read)

@@ -5,6 +5,8 @@
 #define LIBGUARD_ACTIVITY_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* What counts (enum lg_progress_kind) and, for LG_PROGRESS_FILE, the path. */
@@ -17,5 +19,10 @@ uint64_t lg_activity_read(void);
 
 /* libguard's own I/O, which must not count as the program's. */
 extern _Atomic uint64_t lg_own_read_bytes, lg_own_written_bytes;
+
+/* Read the first line of a small file (in /proc) into buf, without its
+ * newline, counting the bytes as libguard's own reads.  False when it
+ * cannot be read or is empty.  For the watchdog: never blocks on the program. */
+bool lg_read_own(const char *path, char *buf, size_t size);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "children.h"
 #include "clock.h"
 #include "log.h"
 #include "memory.h"
@@ -239,6 +240,7 @@ __attribute__((constructor)) static void libguard_init(void)
     lg_log_configure(settings.log, settings.log_path);
     lg_status_configure(settings.status_path);
     lg_activity_configure(settings.progress, settings.progress_path);
+    lg_children_configure(settings.children == LG_CHILDREN_INHERIT);
     char started[32]; /* the guard wrapper's handshake: libguard got into this process */
     snprintf(started, sizeof started, "started %d", (int)getpid());
     lg_status_note(started);

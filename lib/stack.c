@@ -35,21 +35,6 @@
 #define MAX_REPORTS 20
 #define MAX_DUMP (256 * 1024) /* faulthandler: <= 100 threads x 100 frames */
 
-static bool read_small(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
-    buf[n] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    return true;
-}
-
 /* The system calls a stuck program is usually blocked in. */
 static const char *syscall_name(long nr)
 {
@@ -106,7 +91,7 @@ static void native_line(pid_t tid, const char *target)
     char path[64], buf[512], where[160] = "";
     char state = '?';
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    if (!read_small(path, buf, sizeof buf)) {
+    if (!lg_read_own(path, buf, sizeof buf)) {
         lg_log("%s: cannot read %s (has it ended?)", target, path);
         return;
     }
@@ -115,7 +100,7 @@ static void native_line(pid_t tid, const char *target)
         state = p[2];
 
     snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-    if (read_small(path, buf, sizeof buf)) {
+    if (lg_read_own(path, buf, sizeof buf)) {
         if (!strcmp(buf, "running")) {
             snprintf(where, sizeof where, ", outside any system call");
         } else {
@@ -131,7 +116,7 @@ static void native_line(pid_t tid, const char *target)
     }
     size_t used = strlen(where);
     snprintf(path, sizeof path, "/proc/self/task/%d/wchan", (int)tid);
-    if (read_small(path, buf, sizeof buf) && strcmp(buf, "0") != 0)
+    if (lg_read_own(path, buf, sizeof buf) && strcmp(buf, "0") != 0)
         snprintf(where + used, sizeof where - used, ", waiting in the kernel at %.100s", buf);
     lg_log("%s is %s (%c)%s", target, state_name(state), state, where);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "children.h"
 #include "clock.h"
 #include "ladder.h"
 #include "log.h"
@@ -48,6 +49,9 @@ struct watch {
     uint64_t activity;       /* LIBGUARD_PROGRESS: the counter when last read */
     uint64_t activity_ns;    /* when it was read, 0: never */
     uint64_t active_ns;      /* when it was last seen to change */
+    uint64_t waited_ns;      /* time: last seen waiting for a guarded child */
+    bool waiting;            /* time: in such a wait when last looked at */
+    uint64_t young_since;    /* time: step held for a child too young to tell */
 };
 static struct watch watch[LG_MAX_GUARDS];
 
@@ -57,12 +61,19 @@ static double growth_per_ns;
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
+/* A quarter of a time guard's timeout (at least 10 ms): how often the
+ * watchdog looks at what may count as progress without a report. */
+static uint64_t quarter(const struct lg_desc *d)
+{
+    return d->timeout_ns / 4 > 10 * LG_NS_PER_MS ? d->timeout_ns / 4 : 10 * LG_NS_PER_MS;
+}
+
 /* LIBGUARD_PROGRESS: read the activity counter every quarter of the timeout,
  * so a program that stops is interrupted at most a quarter late.  A change
  * counts as progress at the time it is seen. */
 static uint64_t check_activity(const struct lg_desc *d, struct watch *w, uint64_t now)
 {
-    uint64_t every = d->timeout_ns / 4 > 10 * LG_NS_PER_MS ? d->timeout_ns / 4 : 10 * LG_NS_PER_MS;
+    uint64_t every = quarter(d);
     if (now >= w->activity_ns + every) {
         uint64_t value = lg_activity_read();
         if (w->activity_ns && value != w->activity)
@@ -73,10 +84,60 @@ static uint64_t check_activity(const struct lg_desc *d, struct watch *w, uint64_
     return w->activity_ns + every;
 }
 
+/* A target blocked waiting for a guarded child (children.c) is not stuck:
+ * the child's own guard watches it.  Asked only when a step is due, so it
+ * costs nothing until then; during the wait the watchdog looks again every
+ * quarter of the timeout (not a spin), and the wait counts as progress each
+ * time it is seen, its end too: the clock restarts when the wait ends, at
+ * most a quarter late, never early. */
+static uint64_t recheck_wait(const struct lg_desc *d, struct watch *w, uint64_t now)
+{
+    uint64_t every = quarter(d);
+    if (w->waiting && now >= w->waited_ns + every) {
+        char call[32];
+        w->waiting = lg_children_guarded_wait((pid_t)d->tid, every, call, sizeof call) > 0;
+        w->waited_ns = now;
+    }
+    return w->waiting ? w->waited_ns + every : LG_NEVER;
+}
+
+/* At a due step: LG_NEVER to fire it; else when to look again. */
+static uint64_t starts_wait(const struct lg_desc *d, struct watch *w, uint64_t now)
+{
+    char call[32];
+    uint64_t every = quarter(d);
+    pid_t child = lg_children_guarded_wait((pid_t)d->tid, every, call, sizeof call);
+    if (child < 0) {
+        /* A child just started, whose guard may not run yet: hold the step
+         * for a few looks, never more than a quarter timeout in all. */
+        if (!w->young_since)
+            w->young_since = now;
+        if (now < w->young_since + every)
+            return now + min64(every / 4, 20 * LG_NS_PER_MS);
+        child = 0;
+    }
+    w->young_since = 0;
+    if (!child)
+        return LG_NEVER;
+    char limit[32];
+    lg_format_duration(d->timeout_ns, limit, sizeof limit);
+    lg_log("%s waits (%s) for child %d, which is guarded: no step while it waits, "
+           "then %s from the end of the wait",
+           (pid_t)d->tid == getpid() ? "main thread" : "guarded thread", call, (int)child, limit);
+    w->waiting = true;
+    w->waited_ns = now;
+    w->last_progress = now;
+    w->step = 0;
+    return recheck_wait(d, w, now);
+}
+
 static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
                                  struct watch *w, uint64_t now)
 {
+    uint64_t next_look = recheck_wait(d, w, now);
     uint64_t last = d->start_ns > w->active_ns ? d->start_ns : w->active_ns;
+    if (w->waited_ns > last)
+        last = w->waited_ns;
     uint64_t progress = atomic_load_explicit(&g->progress_ns, memory_order_relaxed);
     if (progress && progress + lg_coarse_lag > last)
         last = progress + lg_coarse_lag; /* it may lag the real time */
@@ -85,6 +146,7 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
             lg_log("progress after step %d: the time guard starts over", w->step);
         w->last_progress = last;
         w->step = 0;
+        w->young_since = 0;
     }
     if (w->step >= LG_LADDER_STEPS)
         return now + d->timeout_ns; /* spent; look again for progress */
@@ -92,7 +154,10 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
     /* Between steps, look again within a timeout: progress there restarts
      * the clock, whose deadline must not wait for the end of the grace. */
     if (now < due)
-        return w->step == 0 ? due : min64(due, now + d->timeout_ns);
+        return min64(next_look, w->step == 0 ? due : min64(due, now + d->timeout_ns));
+    uint64_t held = starts_wait(d, w, now);
+    if (held != LG_NEVER)
+        return held;
     w->step++;
     w->step_ns = now;
     char idle[32], limit[32], why[96];
@@ -217,6 +282,7 @@ static void sleep_until_or_poked(uint32_t word, uint64_t when)
 static void *watchdog_main(void *unused)
 {
     (void)unused;
+    lg_children_name_watchdog(); /* how parents see that this process is guarded */
     for (;;) {
         atomic_store(&sleep_until, LG_NEVER);
         uint32_t word = atomic_load(&wake_word);

@@ -17,16 +17,18 @@ setup() { setup_guard_env; }
     [ "$status" -eq 130 ]
 }
 
-@test "a forked child gets its own clock; the parent keeps its own" {
+@test "a forked child gets its own clock; the parent waiting for it gets no step" {
     # The parent reports progress for 0.6 s, then forks and waits.  The child
     # spins: its SIGINT comes 0.5 s after the fork, not 0.5 s after the
-    # parent's start; the parent's comes 0.5 s after its last progress.
+    # parent's start.  The parent, blocked in waitpid for a guarded child,
+    # is not stuck (trees.bats; with an unguarded child its guard fires:
+    # see LIBGUARD_CHILDREN=none below).
     run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 -- "$TESTS_BIN/forker" 600 1500
     [ "$status" -eq 0 ]
     child=$(printf '%s\n' "$output" | awk '$1 == "child" && $2 == "SIGINT" { print $3 }')
-    parent=$(printf '%s\n' "$output" | awk '$1 == "parent" && $2 == "SIGINT" { print $3 }')
     between "$child" 480 950 "child SIGINT (ms after fork)"
-    between "$parent" 1080 1550 "parent SIGINT (ms after start)"
+    [[ "$output" != *"parent SIGINT"* ]]
+    [[ "$output" == *"waits (wait4) for child"* ]]
     [[ "$output" == *"child exited 0"* ]]
 }
 

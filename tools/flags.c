@@ -87,6 +87,7 @@ static const char usage[] =
     "                              memory sampling interval (plain: ms; default 500)\n"
     "      --log=WHERE             stderr (default), none, or a file path\n"
     "      --children=WHICH        inherit (default) or none: guard child processes?\n"
+    "                              (one waiting for a guarded child gets no step)\n"
     "      --python-signal=SIGNAL  CPython only: signal used to raise promptly (SIGURG)\n"
     "      --dry-run               log each step, interrupt nothing\n"
     "      --progress=WHAT         what else counts as progress: io, output, file:PATH\n"
