@@ -37,14 +37,17 @@ for name, t in got:
     print(name, int((t - t0) * 1000))
 '
     [ "$status" -eq 0 ] || { echo "status $status: $output"; false; }
-    # (times from Python's start-up, which comes after the guard's)
-    between "$(recorded_ms SIGINT)" 250 900 SIGINT
-    between "$(recorded_ms SIGTERM)" 650 1300 SIGTERM
+    # Times count from Python's start-up, which comes after the guard's (how
+    # long after depends on the machine's load): the grace period between
+    # the steps is what the storm must not change.
+    between "$(recorded_ms SIGINT)" 0 900 SIGINT
+    between $(( $(recorded_ms SIGTERM) - $(recorded_ms SIGINT) )) 380 900 "SIGTERM after SIGINT"
 }
 
 @test "RLIMIT_NOFILE of 4: both guards still work" {
-    run env LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal LIBGUARD_MAX_MEMORY=100M \
-        sh -c "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; ulimit -n 4; LD_PRELOAD='$GUARD_PRELOAD' exec '$TESTS_BIN/eat' 400 300 1500 --free"
+    # Past 100 MiB after a quarter second, well before the time guard's step.
+    run env LIBGUARD_TIMEOUT=1 LIBGUARD_INTERRUPT=signal LIBGUARD_MAX_MEMORY=100M \
+        sh -c "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; ulimit -n 4; LD_PRELOAD='$GUARD_PRELOAD' exec '$TESTS_BIN/eat' 400 300 2500 --free"
     [ "$status" -eq 0 ]
     [[ "$output" == *"over the limit of 100 MiB"* ]]
     [[ "$output" == *"no progress for"* ]]
