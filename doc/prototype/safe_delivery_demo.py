@@ -8,7 +8,8 @@ the watchdog (the deadline, and the re-send that bounds a deferral).
 
     python3 safe_delivery_demo.py MODE SCENARIO [N]
     MODE: baseline | safe     N: deliveries (default 500)
-    SCENARIO: condition | queue | logging | blocked | bounded | user | thread
+    SCENARIO: condition | queue | logging | futures | blocked | bounded | user |
+    thread
     DEMO_POLL=1: the thread scenario looks and retries without a tracer
     DEMO_WATCHDOG=S: dump the stacks and exit after S seconds (default 60)
 Prints one line: key=value figures.  Takes 1-30 s per run on a loaded box.
@@ -419,6 +420,35 @@ def sc_logging(n):
                 worker_progressed=worker_count[0] > before)
 
 
+def sc_futures(n):
+    """ThreadPoolExecutor: the main thread submits and waits for results."""
+    import concurrent.futures as cf
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    ex = cf.ThreadPoolExecutor(2)  # its workers start with SIGALRM blocked
+    ex.submit(noop).result()
+    ex.submit(noop).result()
+    signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    broken_at = None
+    for k in range(n):
+        try:
+            arm()
+            while True:
+                ex.submit(noop).result()
+        except Timeout:
+            pass
+        ok = ex._shutdown_lock.acquire(timeout=1.0)
+        if ok:
+            ex._shutdown_lock.release()
+        try:
+            ex.submit(noop).result(timeout=1.0)
+        except cf.TimeoutError:
+            ok = False
+        if not ok:
+            broken_at = k + 1
+            break
+    return dict(broken_after=broken_at or "never")
+
+
 def sc_blocked(n):
     """Main thread blocked in Queue.get() on an empty queue: delay from the
     deadline to the exception."""
@@ -612,7 +642,7 @@ def sc_thread(n):
     return r
 
 
-SCENARIOS = dict(thread=sc_thread, condition=sc_condition, queue=sc_queue, logging=sc_logging,
+SCENARIOS = dict(thread=sc_thread, futures=sc_futures, condition=sc_condition, queue=sc_queue, logging=sc_logging,
                  blocked=sc_blocked, bounded=sc_bounded, user=sc_user)
 
 
