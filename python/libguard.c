@@ -1,4 +1,5 @@
-/* The `libguard` Python package: resiliparse.process_guard's API over
+/* libguard._core, the C half of the `libguard` Python package (the package's
+ * __init__.py re-exports it): resiliparse.process_guard's API over
  * libguard's core (libguard.so.0, linked, so that with the shim preloaded
  * there is still one core, one watchdog and one set of guards).
  *
@@ -46,6 +47,10 @@
 #include <unistd.h>
 
 #include <guard.h>
+
+#ifndef LIBGUARD_VERSION /* the one in configure.ac, from the build */
+#error "define LIBGUARD_VERSION (the build does: Makefile.am, setup.py)"
+#endif
 
 /* Resiliparse: "the next signal/exception will wait at least another
  * [interval], even if grace_period is zero": max(10, grace_period) ms. */
@@ -1201,7 +1206,7 @@ static int register_atexit(void)
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "libguard",
+    .m_name = "libguard._core",
     .m_doc = "Process guards (a faster drop-in for resiliparse.process_guard) over libguard's "
              "core: time_guard, mem_guard, progress, progress_loop, InterruptType, "
              "ExecutionTimeout, MemoryLimitExceeded.",
@@ -1209,7 +1214,7 @@ static struct PyModuleDef module_def = {
     .m_methods = module_methods,
 };
 
-PyMODINIT_FUNC PyInit_libguard(void)
+PyMODINIT_FUNC PyInit__core(void)
 {
     if (PyType_Ready(&TimeGuardType) < 0 || PyType_Ready(&MemGuardType) < 0
         || PyType_Ready(&GuardedType) < 0 || PyType_Ready(&LoopType) < 0)
@@ -1234,7 +1239,8 @@ PyMODINIT_FUNC PyInit_libguard(void)
         goto fail;
     Py_INCREF(&TimeGuardType);
     Py_INCREF(&MemGuardType);
-    if (PyDict_SetItemString(d, "ResiliparseGuardException", base_exc) < 0
+    if (PyModule_AddStringConstant(m, "__version__", LIBGUARD_VERSION) < 0
+        || PyDict_SetItemString(d, "ResiliparseGuardException", base_exc) < 0
         || PyDict_SetItemString(d, "ExecutionTimeout", timeout_exc) < 0
         || PyDict_SetItemString(d, "MemoryLimitExceeded", memory_exc) < 0
         || PyModule_AddObject(m, "TimeGuard", (PyObject *)&TimeGuardType) < 0
