@@ -6,10 +6,24 @@ interrupt the task, the thread that entered them, when it runs too long
 without progress or holds too much memory; progress and progress_loop report
 progress.  The C extension libguard._core implements them.
 """
-from ._core import (ExecutionTimeout, InterruptType, MemGuard, MemoryLimitExceeded,
-                    ResiliparseGuardException, TimeGuard, __version__, exception,
-                    exception_then_signal, mem_guard, progress, progress_loop, signal,
-                    time_guard)
+import enum as _enum
+
+from ._core import (ExecutionTimeout, MemGuard, MemoryLimitExceeded,
+                    ResiliparseGuardException, TimeGuard, __version__, mem_guard, progress,
+                    progress_loop, time_guard)
+
+
+class InterruptType(_enum.IntEnum):
+    """How a guard interrupts the task: see time_guard."""
+    exception = 0
+    signal = 1
+    exception_then_signal = 2
+
+
+exception = InterruptType.exception
+signal = InterruptType.signal
+exception_then_signal = InterruptType.exception_then_signal
+del _enum
 
 __all__ = [
     "ExecutionTimeout", "InterruptType", "MemGuard", "MemoryLimitExceeded",
