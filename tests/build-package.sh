@@ -14,7 +14,7 @@ suffix=$("$python" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUF
 [ -f "$inc/Python.h" ] || { echo "build-package: no Python.h for $python in $inc" >&2; exit 2; }
 version=$(sed -n 's/^AC_INIT(\[libguard\], \[\([^]]*\)\].*/\1/p' "$src/configure.ac")
 mkdir -p "$dir/libguard"
-cp "$src"/python/libguard/*.py "$dir/libguard/"
+cp "$src"/python/libguard/*.py "$src"/python/libguard/*.pyi "$src"/python/libguard/py.typed "$dir/libguard/"
 ${CC:-cc} -shared -fPIC -std=gnu11 -O2 -Wall -Werror -I"$inc" -I"$src/lib" \
     -DLIBGUARD_VERSION="\"$version\"" "$src/python/libguard.c" \
     -L"$libdir" -lguard -Wl,-rpath,"$libdir" -o "$dir/libguard/_core$suffix"

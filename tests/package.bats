@@ -324,3 +324,29 @@ except libguard.ExecutionTimeout:
     [ "$status" -eq 0 ] && [[ "$output" == "$version $BATS_TEST_TMPDIR/venv/lib/python3."*"/site-packages/libguard/__init__.py" ]] ||
         { echo "$output"; false; }
 }
+
+@test "mypy accepts the README's Python examples with the package's types (py.typed, stubs)" {
+    command -v mypy >/dev/null ||
+        skip "no mypy (Debian: apt-get install mypy, which ./bootstrap --install-deps does)"
+    PY=${PYTHONS%% *}
+    local dir="$BATS_TEST_TMPDIR/readme" n
+    mkdir -p "$dir"
+    # Each python block of the README, after what the examples leave to the reader.
+    n=$(awk -v dir="$dir" '
+        /^```python$/ { n++; f = dir "/example" n ".py"
+            print "from typing import Any, Iterable" > f
+            print "records: Iterable[Any]\nrdd: Any" > f
+            print "def process(record: Any) -> None: ...\ndef parse(record: Any) -> Any: ..." > f
+            next }
+        /^```/ { f = ""; next }
+        f { print > f }
+        END { print n }' "$TESTS_SRC/../README.md")
+    [ "$n" -ge 2 ] || { echo "only $n python blocks in README.md"; false; }
+    run env PYTHONPATH="$(pkg_dir "$PY")" mypy --python-executable "$PY" --check-untyped-defs \
+        --cache-dir "$BATS_TEST_TMPDIR/cache" "$dir"
+    [ "$status" -eq 0 ] && [[ "$output" == "Success: no issues found in $n source files" ]] ||
+        { echo "$output"; false; }
+    # The package's own annotations, strictly.
+    run env -C "$(pkg_dir "$PY")" mypy --strict --cache-dir "$BATS_TEST_TMPDIR/cache" -p libguard
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
