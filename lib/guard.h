@@ -19,7 +19,7 @@
  *     for (...) { step(); guard_progress(); }
  *     guard_end(g);
  *
- * See libguard(3) for the contract of each call, libguard(7) for the shim. */
+ * See guard.h(3) for the contract of each call, libguard(7) for the shim. */
 #ifndef GUARD_H
 #define GUARD_H
 
