@@ -165,7 +165,7 @@ static uint64_t now_ns(void)
 enum {
     OPT_MEMORY_GRACE = 256, OPT_MEMORY_SECONDARY_GRACE, OPT_CHECK_INTERVAL,
     OPT_LOG, OPT_CHILDREN, OPT_PYTHON_SIGNAL, OPT_DRY_RUN, OPT_PROGRESS, OPT_REPORT,
-    OPT_HELP, OPT_VERSION,
+    OPT_ONLY_CMDS, OPT_SKIP_CMDS, OPT_HELP, OPT_VERSION,
 };
 
 /* Each flag, its variable and, for flags without a value, the value. */
@@ -193,6 +193,8 @@ static const struct flag {
     { { "progress", required_argument, NULL, OPT_PROGRESS }, LG_OPT_PROGRESS, NULL },
     { { "report", required_argument, NULL, OPT_REPORT }, LG_OPT_REPORT, NULL },
     { { "verbose", no_argument, NULL, 'v' }, LG_OPT_VERBOSE, "1" },
+    { { "only-cmds", required_argument, NULL, OPT_ONLY_CMDS }, LG_OPT_ONLY_CMDS, NULL },
+    { { "skip-cmds", required_argument, NULL, OPT_SKIP_CMDS }, LG_OPT_SKIP_CMDS, NULL },
 };
 #define N_FLAGS (sizeof flags / sizeof flags[0])
 
@@ -220,6 +222,9 @@ static const char usage[] =
     "      --dry-run               log each step, interrupt nothing\n"
     "      --progress=WHAT         what else counts as progress: io, output, file:PATH\n"
     "      --report=PATH           append one JSON line per process when it ends\n"
+    "      --only-cmds=NAMES       guard only these programs of the command's tree\n"
+    "                              (comma-separated, patterns allowed: python3*,job.sh)\n"
+    "      --skip-cmds=NAMES       guard every program of the tree but these\n"
     "  -v, --verbose               print the effective settings\n"
     "      --help                  print this help and exit\n"
     "      --version               print the version and exit\n"
@@ -424,10 +429,21 @@ static const char *shim_cannot_enter(const char *path)
     return NULL;
 }
 
+/* Does --only-cmds/--skip-cmds (or their variables) select this program,
+ * by the names guard can know: argv[0] and the file executed? */
+static bool selected(const char *argv0, const char *path)
+{
+    const char *names[] = { argv0, path };
+    return lg_cmds_selected(eff.only_cmds[0] ? eff.only_cmds : NULL,
+                            eff.skip_cmds[0] ? eff.skip_cmds : NULL, names, 2);
+}
+
 /* ---- the status file ------------------------------------------------------- */
 
 struct status {
     int started;  /* how many times the shim armed in the command's process */
+    int skipped;  /* how many times the shim was in it, but --only-cmds or
+                   * --skip-cmds left it out: nothing to guard from outside */
     int last;   /* 0, STATUS_TIME or STATUS_MEMORY: the guard that fired last */
     int steps;
 };
@@ -444,6 +460,8 @@ static struct status read_status(pid_t pid)
         int who;
         if (sscanf(line, "started %d", &who) == 1) {
             s.started += who == pid;
+        } else if (sscanf(line, "skipped %d", &who) == 1) {
+            s.skipped += who == pid;
         } else if (strcmp(line, "time") == 0) {
             s.last = STATUS_TIME;
             s.steps++;
@@ -916,6 +934,16 @@ int main(int argc, char **argv)
         cannot_enter = shim_cannot_enter(command_path);
     else
         snprintf(command_path, sizeof command_path, "%s", command[0]);
+    /* A command the selection leaves out is not guarded from outside either
+     * (the programs it runs are, by the shim, when it can enter them). */
+    bool left_out = false;
+    if (cannot_enter && !selected(command[0], command_path)) {
+        if (eff.verbose)
+            say("%s is left out by --only-cmds/--skip-cmds, and %s: not guarded",
+                command_path, cannot_enter);
+        cannot_enter = NULL;
+        left_out = true;
+    }
     if (eff.verbose)
         print_settings(command_path, library_path, !cannot_enter);
 
@@ -988,6 +1016,9 @@ int main(int argc, char **argv)
     job.watch_exec = eff.children == LG_CHILDREN_INHERIT;
     if (cannot_enter) {
         enter_outside_mode(&job, cannot_enter);
+    } else if (left_out) {
+        job.shim = IN;
+        snprintf(job.exe, sizeof job.exe, "%s", command_path);
     } else {
         job.shim = WAIT_REPORT;
         job.shim_due = now_ns() + HANDSHAKE_NS;
@@ -1001,7 +1032,7 @@ int main(int argc, char **argv)
             char exe[PATH_MAX];
             read_exe(job.pid, exe, sizeof exe);
             if (exe[0] && strcmp(exe, job.exe) != 0) {
-                const char *why = shim_cannot_enter(exe);
+                const char *why = selected(exe, exe) ? shim_cannot_enter(exe) : NULL;
                 job.start_ns = now; /* outside, the clock starts with the new program */
                 if (why) {
                     char text[PATH_MAX + 128];
@@ -1014,8 +1045,11 @@ int main(int argc, char **argv)
             }
             job.next_exe_check = now + EXEC_CHECK_NS;
         }
-        if (!job.outside && job.shim == WAIT_REPORT && read_status(job.pid).started)
-            job.shim = WAIT_MAPPED; /* it was in; is it in what runs now? */
+        if (!job.outside && job.shim == WAIT_REPORT) {
+            struct status st = read_status(job.pid);
+            if (st.started || st.skipped)
+                job.shim = WAIT_MAPPED; /* it was in; is it in what runs now? */
+        }
         if (!job.outside && job.shim == WAIT_MAPPED) {
             char exe[PATH_MAX];
             read_exe(job.pid, exe, sizeof exe);
@@ -1025,7 +1059,7 @@ int main(int argc, char **argv)
                 job.next_exe_check = now + EXEC_CHECK_NS;
             } else if (exe[0] && strcmp(exe, job.exe) != 0) {
                 /* Executed before guard looked: no need to wait and see. */
-                const char *why = shim_cannot_enter(exe);
+                const char *why = selected(exe, exe) ? shim_cannot_enter(exe) : NULL;
                 snprintf(job.exe, sizeof job.exe, "%s", exe);
                 if (why) {
                     char text[PATH_MAX + 128];
