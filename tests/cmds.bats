@@ -11,10 +11,11 @@ setup() {
 }
 
 # workers PY: a shell script of three steps: a sleep longer than the
-# timeout (no Python, so not guarded), a stuck Python worker, a quick one.
+# timeout (no Python, so not guarded), a stuck Python worker, a quick one
+# (which starts well within the timeout, even on a loaded machine).
 workers() {
     cat >"$dir/workers.sh" <<EOF
-sleep 1; echo "sleep \$?"
+sleep 2; echo "sleep \$?"
 "$1" -c 'while True: pass'; echo "stuck \$?"
 "$1" -c 'print("quick ok")'
 EOF
@@ -23,7 +24,7 @@ EOF
 only_python_workers() {
     workers "$PY"
     rm -f "$dir/report.jsonl"
-    run guarded LIBGUARD_ONLY_CMDS='python3*' LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 \
+    run guarded LIBGUARD_ONLY_CMDS='python3*' LIBGUARD_TIMEOUT=1.5 LIBGUARD_GRACE_PERIOD=5 \
         "LIBGUARD_REPORT=$dir/report.jsonl" -- sh "$dir/workers.sh"
     status_is 0 && says '^sleep 0$' && says 'ExecutionTimeout' && says '^stuck 1$' \
         && says '^quick ok$' || return 1
@@ -41,7 +42,7 @@ for line in open(sys.argv[1]): print(json.loads(line)["argv"][0])' "$dir/report.
 @test "without a selection the same script's sleep is interrupted too (the test above can fail)" {
     PY=${PYTHONS%% *}
     workers "$PY"
-    run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=5 -- sh "$dir/workers.sh"
+    run guarded LIBGUARD_TIMEOUT=1.5 LIBGUARD_GRACE_PERIOD=5 -- sh "$dir/workers.sh"
     never '^sleep 0$'
 }
 
@@ -116,6 +117,15 @@ for line in open(sys.argv[1]): print(json.loads(line)["argv"][0])' "$dir/report.
         sh -c '"$0" 3000; echo "threads $?"' "$TESTS_BIN/threads"
     [ "$status" -eq 0 ]
     [[ "$output" == *"threads 130"* ]]
+}
+
+@test "guards begun through the API follow a fork in a program left out, or with nothing set" {
+    for vars in "LIBGUARD_ONLY_CMDS=other LIBGUARD_TIMEOUT=30" "A=1"; do
+        run env $vars "$TESTS_BIN/capi-fork" 400
+        [ "$status" -eq 0 ] && [[ "$output" == *"child exited 0"* ]] \
+            && between "$(awk '$1 == "child" && $2 == "SIGINT" { print $3 }' <<<"$output")" 380 1000 \
+                "child SIGINT ($vars)" || return 1
+    done
 }
 
 @test "a bad setting is reported by each selected process, and by no other" {
