@@ -26,7 +26,7 @@ const char *lg_interrupt_name(int interrupt)
 
 enum option_type {
     T_DURATION, T_DURATION_MS, T_SIZE, T_BOOL, T_ENUM, T_SIGNAL, T_LOG,
-    T_PROGRESS, T_PATH,
+    T_PROGRESS, T_PATH, T_CMDS,
 };
 
 struct option {
@@ -65,6 +65,8 @@ static const struct option table[LG_OPT_COUNT] = {
     [LG_OPT_DRY_RUN] = { "LIBGUARD_DRY_RUN", T_BOOL, AT(dry_run) },
     [LG_OPT_STATUS_FILE] = { "LIBGUARD_STATUS_FILE", T_PATH, AT(status_path) },
     [LG_OPT_VERBOSE] = { "LIBGUARD_VERBOSE", T_BOOL, AT(verbose) },
+    [LG_OPT_ONLY_CMDS] = { "LIBGUARD_ONLY_CMDS", T_CMDS, AT(only_cmds) },
+    [LG_OPT_SKIP_CMDS] = { "LIBGUARD_SKIP_CMDS", T_CMDS, AT(skip_cmds) },
 };
 #undef AT
 
@@ -177,6 +179,11 @@ static const char *parse_row(const struct option *row, const char *text,
         break;
     case T_PATH:
         problem = copy_path(text, field);
+        break;
+    case T_CMDS:
+        problem = lg_parse_cmds(text, why, why_size);
+        if (!problem)
+            strcpy(field, text); /* it fits: lg_parse_cmds checked */
         break;
     }
     if (!problem && row->unsupported)
@@ -342,6 +349,8 @@ static void check_contradictions(const struct lg_settings *s, struct sink *k)
         { LG_OPT_INTERRUPT, true, true },
         { LG_OPT_SEND_KILL, true, true },
         { LG_OPT_DRY_RUN, true, true },
+        { LG_OPT_ONLY_CMDS, true, true },
+        { LG_OPT_SKIP_CMDS, true, true },
     };
     for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++) {
         if (!(s->set & (1u << needs[i].opt)))

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmds.h"
 #include "signals.h"
 #include "units.h"
 
@@ -47,6 +48,8 @@ struct lg_settings {
     bool dry_run;
     char status_path[LG_PATH_MAX];       /* internal: set by the guard wrapper */
     bool verbose;                        /* internal: guard -v */
+    char only_cmds[LG_CMDS_MAX];         /* "": every program (cmds.h) */
+    char skip_cmds[LG_CMDS_MAX];         /* "": none left out */
     uint32_t set;                        /* bit per option row: given explicitly */
 };
 
@@ -76,6 +79,7 @@ enum lg_option_bit {
     LG_OPT_INTERRUPT, LG_OPT_SEND_KILL, LG_OPT_CHECK_INTERVAL, LG_OPT_LOG,
     LG_OPT_CHILDREN, LG_OPT_ON_ERROR, LG_OPT_PYTHON_SIGNAL, LG_OPT_PROGRESS,
     LG_OPT_REPORT, LG_OPT_DRY_RUN, LG_OPT_STATUS_FILE, LG_OPT_VERBOSE,
+    LG_OPT_ONLY_CMDS, LG_OPT_SKIP_CMDS,
     LG_OPT_COUNT
 };
 

@@ -2,7 +2,8 @@
  * LIBGUARD_* variables and arm the process guards they ask for, targeting the
  * main thread.  A bad setting stops the program before main (status 125) or,
  * with LIBGUARD_ON_ERROR=warn, lets it run unguarded.  After fork the child
- * gets its own watchdog and clock. */
+ * gets its own watchdog and clock.  A program LIBGUARD_ONLY_CMDS or
+ * LIBGUARD_SKIP_CMDS leaves out does none of this. */
 #include "config.h"
 
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include "activity.h"
 #include "children.h"
 #include "clock.h"
+#include "cmds.h"
 #include "log.h"
 #include "memory.h"
 #include "options.h"
@@ -146,6 +148,10 @@ static void before_fork(void)
  * with a fresh clock; every other thread's guards ended with the thread. */
 static void in_child(void)
 {
+    /* No guard was ever armed and no report is due: nothing follows, no
+     * watchdog ran.  Most children of a shell, which exec at once. */
+    if (atomic_load(&lg_slots_used) == 0 && !settings.report_path[0])
+        return;
     lg_watchdog_forget();
     lg_memory_forget();
     if (settings.children == LG_CHILDREN_NONE) {
@@ -191,11 +197,50 @@ static void in_child(void)
 
 /* ---- start-up --------------------------------------------------------- */
 
+/* A program the selection leaves out arms nothing, starts no thread, writes
+ * no report, reports no setting (it would not have been guarded) and leaves
+ * the environment as it is, LIBGUARD_CHILDREN=none or not: the settings are
+ * for the programs it runs.  It only tells the guard wrapper, which would
+ * otherwise take its silence for a program libguard cannot enter.  Guards
+ * it begins through the API work as anywhere. */
+static bool left_out(void)
+{
+    if (lg_cmds_selects_this_process(getenv("LIBGUARD_ONLY_CMDS"), getenv("LIBGUARD_SKIP_CMDS")))
+        return false;
+#ifdef HAVE_SECURE_GETENV
+    const char *status = secure_getenv("LIBGUARD_STATUS_FILE");
+#else
+    const char *status = getenv("LIBGUARD_STATUS_FILE");
+#endif
+    if (status && *status) {
+        char note[32];
+        snprintf(note, sizeof note, "skipped %d", (int)getpid());
+        lg_status_configure(status);
+        lg_status_note(note);
+        lg_status_configure(NULL);
+    }
+    return true;
+}
+
+static bool any_setting(void)
+{
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, "LIBGUARD_", 9) == 0)
+            return true;
+    return false;
+}
+
 __attribute__((constructor)) static void libguard_init(void)
 {
     struct timespec res;
     clock_getres(CLOCK_MONOTONIC_COARSE, &res);
     lg_coarse_lag = 2 * lg_ns_of(&res);
+    if (left_out() || !any_setting()) {
+        /* Nothing of the environment's to arm or check: only guards the
+         * program begins through the API, which follow a fork. */
+        pthread_atfork(before_fork, NULL, in_child);
+        return;
+    }
 
     char errors[4096];
     lg_settings_defaults(&settings);

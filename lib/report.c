@@ -37,12 +37,14 @@ static _Atomic bool written;
 void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
 {
     snprintf(path, sizeof path, "%s", s->report_path);
+    atomic_store(&step_count, 0);
+    atomic_store(&written, false);
+    if (!path[0])
+        return; /* no report: spare every process (and forked child) the formatting */
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     start_epoch = (double)wall.tv_sec + wall.tv_nsec / 1e9;
     start_ns = lg_now();
-    atomic_store(&step_count, 0);
-    atomic_store(&written, false);
     snprintf(limits, sizeof limits,
              "{\"timeout_s\":%.3f,\"grace_period_s\":%.3f,\"max_memory_bytes\":%llu,"
              "\"memory_grace_period_s\":%.3f,\"memory_secondary_grace_period_s\":%.3f,"

@@ -339,7 +339,9 @@ void lg_watchdog_forget(void)
 {
     atomic_store(&started, false);
     atomic_store(&sleep_until, LG_NEVER);
-    memset(watch, 0, sizeof watch);
+    /* Only the slots ever used can hold state (64 KiB would be touched, and
+     * copied, in every forked child). */
+    memset(watch, 0, atomic_load(&lg_slots_used) * sizeof watch[0]);
     sample_ns = sample_bytes = next_sample_ns = 0;
     growth_per_ns = 0;
 }

@@ -20,6 +20,7 @@ enum {
     OPT_MEMORY_GRACE = 256, OPT_MEMORY_SECONDARY_GRACE, OPT_CHECK_INTERVAL,
     OPT_LOG, OPT_CHILDREN, OPT_PYTHON_SIGNAL, OPT_DRY_RUN, OPT_PROGRESS, OPT_REPORT,
     OPT_HELP, OPT_VERSION, OPT_KILL, OPT_KILL_AFTER, OPT_PRESERVE_STATUS, OPT_FOREGROUND,
+    OPT_ONLY_CMDS, OPT_SKIP_CMDS,
 };
 
 #define NO_ROW (-1) /* a flag of guard's own, with no LIBGUARD_* setting */
@@ -48,6 +49,8 @@ static const struct flag {
     { { "dry-run", no_argument, NULL, OPT_DRY_RUN }, LG_OPT_DRY_RUN, "1" },
     { { "progress", required_argument, NULL, OPT_PROGRESS }, LG_OPT_PROGRESS, NULL },
     { { "report", required_argument, NULL, OPT_REPORT }, LG_OPT_REPORT, NULL },
+    { { "only-cmds", required_argument, NULL, OPT_ONLY_CMDS }, LG_OPT_ONLY_CMDS, NULL },
+    { { "skip-cmds", required_argument, NULL, OPT_SKIP_CMDS }, LG_OPT_SKIP_CMDS, NULL },
     { { "verbose", no_argument, NULL, 'v' }, LG_OPT_VERBOSE, "1" },
     /* timeout(1)'s own flags, mapped onto the ladder by the parser below */
     { { "kill-after", required_argument, NULL, OPT_KILL_AFTER }, NO_ROW, NULL },
@@ -92,6 +95,9 @@ static const char usage[] =
     "      --dry-run               log each step, interrupt nothing\n"
     "      --progress=WHAT         what else counts as progress: io, output, file:PATH\n"
     "      --report=PATH           append one JSON line per process when it ends\n"
+    "      --only-cmds=NAMES       guard only these programs of the command's tree\n"
+    "                              (comma-separated, patterns allowed: python3*,job.sh)\n"
+    "      --skip-cmds=NAMES       guard every program of the tree but these\n"
     "  -v, --verbose               print the effective settings\n"
     "      --help                  print this help and exit\n"
     "      --version               print the version and exit\n"

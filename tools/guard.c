@@ -310,10 +310,21 @@ static const char *shim_cannot_enter(const char *path)
     return NULL;
 }
 
+/* Does --only-cmds/--skip-cmds (or their variables) select this program,
+ * by the names guard can know: argv[0] and the file executed? */
+static bool selected(const char *argv0, const char *path)
+{
+    const char *names[] = { argv0, path };
+    return lg_cmds_selected(eff.only_cmds[0] ? eff.only_cmds : NULL,
+                            eff.skip_cmds[0] ? eff.skip_cmds : NULL, names, 2);
+}
+
 /* ---- the status file ------------------------------------------------------- */
 
 struct status {
     int started;  /* how many times the shim armed in the command's process */
+    int skipped;  /* how many times the shim was in it, but --only-cmds or
+                   * --skip-cmds left it out: nothing to guard from outside */
     int last;   /* 0, STATUS_TIME or STATUS_MEMORY: the guard that fired last */
     int steps;
 };
@@ -330,6 +341,8 @@ static struct status read_status(pid_t pid)
         int who;
         if (sscanf(line, "started %d", &who) == 1) {
             s.started += who == pid;
+        } else if (sscanf(line, "skipped %d", &who) == 1) {
+            s.skipped += who == pid;
         } else if (strcmp(line, "time") == 0) {
             s.last = STATUS_TIME;
             s.steps++;
@@ -752,6 +765,16 @@ int main(int argc, char **argv)
         cannot_enter = shim_cannot_enter(command_path);
     else
         snprintf(command_path, sizeof command_path, "%s", command[0]);
+    /* A command the selection leaves out is not guarded from outside either
+     * (the programs it runs are, by the shim, when it can enter them). */
+    bool left_out = false;
+    if (cannot_enter && !selected(command[0], command_path)) {
+        if (eff.verbose)
+            say("%s is left out by --only-cmds/--skip-cmds, and %s: not guarded",
+                command_path, cannot_enter);
+        cannot_enter = NULL;
+        left_out = true;
+    }
     if (eff.verbose)
         print_settings(command_path, library_path, !cannot_enter);
 
@@ -824,6 +847,9 @@ int main(int argc, char **argv)
     job.watch_exec = eff.children == LG_CHILDREN_INHERIT;
     if (cannot_enter) {
         enter_outside_mode(&job, cannot_enter);
+    } else if (left_out) {
+        job.shim = IN;
+        snprintf(job.exe, sizeof job.exe, "%s", command_path);
     } else {
         job.shim = WAIT_REPORT;
         job.shim_due = now_ns() + HANDSHAKE_NS;
@@ -837,7 +863,7 @@ int main(int argc, char **argv)
             char exe[PATH_MAX];
             read_exe(job.pid, exe, sizeof exe);
             if (exe[0] && strcmp(exe, job.exe) != 0) {
-                const char *why = shim_cannot_enter(exe);
+                const char *why = selected(exe, exe) ? shim_cannot_enter(exe) : NULL;
                 job.start_ns = now; /* outside, the clock starts with the new program */
                 if (why) {
                     char text[PATH_MAX + 128];
@@ -850,8 +876,11 @@ int main(int argc, char **argv)
             }
             job.next_exe_check = now + EXEC_CHECK_NS;
         }
-        if (!job.outside && job.shim == WAIT_REPORT && read_status(job.pid).started)
-            job.shim = WAIT_MAPPED; /* it was in; is it in what runs now? */
+        if (!job.outside && job.shim == WAIT_REPORT) {
+            struct status st = read_status(job.pid);
+            if (st.started || st.skipped)
+                job.shim = WAIT_MAPPED; /* it was in; is it in what runs now? */
+        }
         if (!job.outside && job.shim == WAIT_MAPPED) {
             char exe[PATH_MAX];
             read_exe(job.pid, exe, sizeof exe);
@@ -861,7 +890,7 @@ int main(int argc, char **argv)
                 job.next_exe_check = now + EXEC_CHECK_NS;
             } else if (exe[0] && strcmp(exe, job.exe) != 0) {
                 /* Executed before guard looked: no need to wait and see. */
-                const char *why = shim_cannot_enter(exe);
+                const char *why = selected(exe, exe) ? shim_cannot_enter(exe) : NULL;
                 snprintf(job.exe, sizeof job.exe, "%s", exe);
                 if (why) {
                     char text[PATH_MAX + 128];

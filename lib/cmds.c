@@ -1,0 +1,91 @@
+/* LIBGUARD_ONLY_CMDS and LIBGUARD_SKIP_CMDS.  See cmds.h. */
+#include "config.h"
+#include "cmds.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#define EXAMPLE "(example: python3*,job.sh)"
+
+const char *lg_parse_cmds(const char *text, char *why, size_t why_size)
+{
+    if (strlen(text) >= LG_CMDS_MAX)
+        return "is too long (at most 1023 bytes)";
+    for (const char *item = text;; item++) {
+        size_t len = strcspn(item, ",");
+        if (len == 0)
+            return "has an empty name: names are separated by single commas " EXAMPLE;
+        if (item[0] == ' ' || item[0] == '\t' || item[len - 1] == ' ' || item[len - 1] == '\t')
+            return "has a blank around a name: write the names without blanks " EXAMPLE;
+        if (memchr(item, '/', len)) {
+            snprintf(why, why_size, "names a path ('%.*s'): give the program's name, "
+                     "what follows the last '/' " EXAMPLE, (int)(len < 60 ? len : 60), item);
+            return why;
+        }
+        item += len;
+        if (!*item)
+            return NULL;
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+bool lg_cmds_match(const char *list, const char *const *names, size_t count)
+{
+    char pattern[LG_CMDS_MAX];
+    for (const char *item = list; *item;) {
+        size_t len = strcspn(item, ",");
+        if (len < sizeof pattern) {
+            memcpy(pattern, item, len);
+            pattern[len] = '\0';
+            for (size_t i = 0; i < count; i++)
+                if (names[i] && names[i][0] && fnmatch(pattern, base_name(names[i]), 0) == 0)
+                    return true;
+        }
+        item += len + (item[len] == ',');
+    }
+    return false;
+}
+
+bool lg_cmds_selected(const char *only, const char *skip,
+                      const char *const *names, size_t count)
+{
+    if (only && !lg_cmds_match(only, names, count))
+        return false;
+    return !(skip && lg_cmds_match(skip, names, count));
+}
+
+bool lg_cmds_selects_this_process(const char *only, const char *skip)
+{
+    if (!only && !skip)
+        return true;
+    char why[160];
+    if ((only && lg_parse_cmds(only, why, sizeof why))
+        || (skip && lg_parse_cmds(skip, why, sizeof why)))
+        return true; /* not valid: selected, so that it is reported */
+    const char *argv0 = program_invocation_name;
+    if (argv0 && argv0[0] == '-')
+        argv0++; /* a login shell */
+    const char *names[3] = { (const char *)getauxval(AT_EXECFN), argv0, NULL };
+    /* Decided without the executable's own name?  ONLY matched and SKIP did
+     * not need looking at, or SKIP matched. */
+    if (skip && lg_cmds_match(skip, names, 2))
+        return false;
+    if (only && lg_cmds_match(only, names, 2) && !skip)
+        return true;
+    char exe[4096];
+    int saved_errno = errno;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    errno = saved_errno;
+    exe[n > 0 ? n : 0] = '\0';
+    names[2] = exe;
+    return lg_cmds_selected(only, skip, names, 3);
+}
