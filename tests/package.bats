@@ -158,6 +158,15 @@ check_mem_grace() {
     each check_mem_grace
 }
 
+check_mem_records() {
+    pkg -- mem_records
+    status_is 0 && never '^(SMALL|BIG) ' &&
+        says '^RECORDS big 6 caught 3 small 60 stopped 0$'
+}
+@test "mem_guard per record: a small record is never stopped for what a previous one held" {
+    each check_mem_records
+}
+
 check_args() {
     pkg -- args
     status_is 0 && never '^ACCEPTED' && says '^DEFAULTS ' &&
