@@ -12,7 +12,8 @@
  *     main thread: sends LIBGUARD_PYTHON_SIGNAL (SIGURG) with tgkill; our
  *       Python-level handler for it raises the exception, promptly, even
  *       inside time.sleep, select or read (notes/cpython-interrupts.md);
- *     other threads (or a main thread whose signal the program handles):
+ *     other threads (or a main thread whose signal the program handles or
+ *       blocks):
  *       starts a disposable helper thread that takes the GIL and calls
  *       PyThreadState_SetAsyncExc (raised at the thread's next bytecode, so
  *       after a blocking call returns); while it waits, the GIL's switch
@@ -46,6 +47,10 @@
 #include <unistd.h>
 
 #include <guard.h>
+
+/* libguard.so's private entry point for this package (its lib/package.c):
+ * whether a thread blocks a signal. */
+extern int libguard_package_signal_blocked(pid_t tid, int signo);
 
 /* Resiliparse: "the next signal/exception will wait at least another
  * [interval], even if grace_period is zero": max(10, grace_period) ms. */
@@ -247,8 +252,11 @@ static void on_step(const struct guard_event *ev, void *arg)
     snprintf(r->message, sizeof r->message, "%s", ev->message ? ev->message : "");
     atomic_store(&r->state, READY);
     struct sigaction sa;
+    /* A main thread that blocks the signal would get it only once it
+     * unblocks it: the helper's route then. */
     if (ev->tid == getpid() && atomic_load(&signal_route)
-        && sigaction(python_signal, NULL, &sa) == 0 && sa.sa_handler == python_c_handler)
+        && sigaction(python_signal, NULL, &sa) == 0 && sa.sa_handler == python_c_handler
+        && !libguard_package_signal_blocked(ev->tid, python_signal))
         syscall(SYS_tgkill, getpid(), ev->tid, python_signal);
     else
         start_helper(r);

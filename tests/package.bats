@@ -284,6 +284,15 @@ check_own_signal() {
     each check_own_signal after
 }
 
+check_blocked_signal() {
+    pkg -- blocked_signal
+    status_is 0 && ms_between EXC 290 1500 && says '^EXC [0-9]+ ExecutionTimeout$' &&
+        says '^MASK kept$' && says '^PENDING$'
+}
+@test "a main thread that blocks the package's signal still gets the exception at the first step; its mask is kept" {
+    each check_blocked_signal
+}
+
 # ---- with the shim -----------------------------------------------------------------
 
 check_shim() {

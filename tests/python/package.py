@@ -532,6 +532,24 @@ def own_signal(when):
     say("HANDLER", "ours" if getattr(h, "__name__", "") == "_interrupt" else "program's")
 
 
+def blocked_signal():
+    """The main thread blocks the package's signal: the exception still comes
+    at the first step (through the slower route), and the mask stays the
+    program's, with nothing left pending."""
+    urg = signal.Signals(libguard._python_signal())
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {urg}) | {urg}
+    t0 = time.monotonic()
+    try:
+        with time_guard(timeout_ms=300):  # the SIGINT step would be 15 s later
+            spin(5)
+        say("NOTHING")
+    except BaseException as e:
+        say("EXC", ms(t0), name_of(e))
+    now = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    say("MASK", "kept" if now == mask else "changed: %s" % sorted(now))
+    say("PENDING", *sorted(int(n) for n in signal.sigpending()))
+
+
 def cloudpickled():
     """A Dask/PySpark driver: cloudpickle sends a guarded function of
     __main__ by value; a fresh interpreter (no such __main__) runs it."""
