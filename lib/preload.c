@@ -1,8 +1,9 @@
 /* The shim: when libguard.so is loaded (LD_PRELOAD, or linked), read the
  * LIBGUARD_* variables and arm the process guards they ask for, targeting the
  * main thread.  A bad setting stops the program before main (status 125) or,
- * with LIBGUARD_ON_ERROR=warn, lets it run unguarded.  After fork the child
- * gets its own watchdog and clock. */
+ * with LIBGUARD_ON_ERROR=warn, lets it run unguarded; loaded by the Python
+ * package's import instead, it is the import's exception (package.h).  After
+ * fork the child gets its own watchdog and clock. */
 #include "config.h"
 
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "memory.h"
 #include "options.h"
+#include "package.h"
 #include "python.h"
 #include "registry.h"
 #include "report.h"
@@ -220,6 +222,10 @@ __attribute__((constructor)) static void libguard_init(void)
         }
     }
 
+    if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN)) {
+        pthread_atfork(before_fork, NULL, in_child);
+        return; /* loaded by the package's import: it raises them, unguarded */
+    }
     if (problems) {
         /* Always on stderr: LIBGUARD_LOG may be the bad setting. */
         ssize_t unused = write(STDERR_FILENO, errors, strlen(errors));

@@ -48,8 +48,10 @@
 
 #include <guard.h>
 
-/* libguard.so's private entry point for this package (its lib/package.c):
- * whether a thread blocks a signal. */
+/* libguard.so's private entry points for this package (its lib/package.c):
+ * the LIBGUARD_* problems kept for the import, and whether a thread blocks
+ * a signal. */
+extern const char *libguard_package_settings_problems(int *warn);
 extern int libguard_package_signal_blocked(pid_t tid, int signo);
 
 /* Resiliparse: "the next signal/exception will wait at least another
@@ -1219,6 +1221,17 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit_libguard(void)
 {
+    /* A bad LIBGUARD_* setting: the import fails (or warns, with
+     * LIBGUARD_ON_ERROR=warn) instead of the process ending, and the
+     * environment's guards are not armed. */
+    int warn = 0;
+    const char *problems = libguard_package_settings_problems(&warn);
+    if (problems && !warn) {
+        PyErr_SetString(PyExc_ValueError, problems);
+        return NULL;
+    }
+    if (problems && PyErr_WarnEx(PyExc_RuntimeWarning, problems, 1) < 0)
+        return NULL;
     if (PyType_Ready(&TimeGuardType) < 0 || PyType_Ready(&MemGuardType) < 0
         || PyType_Ready(&GuardedType) < 0 || PyType_Ready(&LoopType) < 0)
         return NULL;

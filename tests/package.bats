@@ -293,6 +293,30 @@ check_blocked_signal() {
     each check_blocked_signal
 }
 
+# ---- a bad LIBGUARD_* setting at import ------------------------------------------
+
+BAD_LINE='libguard: LIBGUARD_TIMEOUTT is not a libguard setting \(did you mean LIBGUARD_TIMEOUT\?\)'
+
+# bad_settings [VAR=VALUE...]: tests/python/bad_settings.py with $PY, a
+# misspelled variable and LIBGUARD_TIMEOUT=0.3.
+bad_settings() {
+    PROG="$TESTS_SRC/python/bad_settings.py" pkg LIBGUARD_TIMEOUTT=1 LIBGUARD_TIMEOUT=0.3 "$@" --
+}
+check_import_raises() {
+    bad_settings
+    status_is 0 && says "^RAISED ValueError $BAD_LINE\$" && says "^AGAIN ValueError $BAD_LINE\$" &&
+        says '^ALIVE$' && never '^GUARD' && never 'not starting the program' || return 1
+    bad_settings LIBGUARD_ON_ERROR=warn
+    status_is 0 && says "^WARNED RuntimeWarning $BAD_LINE\$" && says '^GUARD unarmed$' &&
+        says '^ALIVE$' && never '^RAISED' || return 1
+    # Preloaded, the shim keeps its fail-closed exit before main.
+    bad_settings LD_PRELOAD="$GUARD_PRELOAD"
+    status_is 125 && says "^$BAD_LINE\$" && never '^(RAISED|ALIVE)'
+}
+@test "a bad LIBGUARD_* setting: import libguard raises ValueError (warns with LIBGUARD_ON_ERROR=warn), the process goes on; preloaded: status 125" {
+    each check_import_raises
+}
+
 # ---- with the shim -----------------------------------------------------------------
 
 check_shim() {
