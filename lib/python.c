@@ -21,9 +21,9 @@
  *   handler runs within milliseconds in busy loops and blocking calls alike,
  *   on every version (a pending call could not: gh-95820, PEP 475 retries).
  * - A program that handles that signal itself keeps it, and one whose main
- *   thread blocks it is not sent it: we fall back to a pending call, and on 3.9-3.12 nudge the main thread into running it by
- *   asking for the GIL from a disposable helper thread.  Slower: a blocked
- *   call returns first.
+ *   thread blocks it is not sent it: we fall back to a pending call, and on
+ *   3.9-3.12 nudge the main thread into running it by asking for the GIL
+ *   from a disposable helper thread.  Slower: a blocked call returns first.
  *
  * The watchdog never waits for the GIL or for the program; the one thread
  * that does (the nudge) owns nothing of ours and may be ended or parked by
@@ -454,7 +454,8 @@ static void install(void)
         py.DecRef(wrapper);
     }
     py.Clear();
-    if (ours && minor_version == 8 && (original_sigmask = py.GetAttrString(sig, "pthread_sigmask"))
+    if (ours && minor_version == 8
+        && (original_sigmask = py.GetAttrString(sig, "pthread_sigmask"))
         && (wrapper = py.CFunctionNewEx(&sigmask_def, NULL, NULL))) {
         if (py.SetAttrString(sig, "pthread_sigmask", wrapper) != 0)
             py.Clear();
