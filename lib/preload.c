@@ -1,9 +1,10 @@
 /* The shim: when libguard.so is loaded (LD_PRELOAD, or linked), read the
  * LIBGUARD_* variables and arm the process guards they ask for, targeting the
  * main thread.  A bad setting stops the program before main (status 125) or,
- * with LIBGUARD_ON_ERROR=warn, lets it run unguarded.  After fork the child
- * gets its own watchdog and clock.  A program LIBGUARD_ONLY_CMDS or
- * LIBGUARD_SKIP_CMDS leaves out does none of this. */
+ * with LIBGUARD_ON_ERROR=warn, lets it run unguarded; loaded by the Python
+ * package's import instead, it is the import's exception (package.h).  After
+ * fork the child gets its own watchdog and clock.  A program
+ * LIBGUARD_ONLY_CMDS or LIBGUARD_SKIP_CMDS leaves out does none of this. */
 #include "config.h"
 
 #include <pthread.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "memory.h"
 #include "options.h"
+#include "package.h"
 #include "python.h"
 #include "registry.h"
 #include "report.h"
@@ -266,6 +268,10 @@ __attribute__((constructor)) static void libguard_init(void)
         }
     }
 
+    if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN)) {
+        pthread_atfork(before_fork, NULL, in_child);
+        return; /* loaded by the package's import: it raises them, unguarded */
+    }
     if (problems) {
         /* Always on stderr: LIBGUARD_LOG may be the bad setting. */
         ssize_t unused = write(STDERR_FILENO, errors, strlen(errors));

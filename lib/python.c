@@ -20,10 +20,10 @@
  *   sets the eval breaker and makes blocking calls fail with EINTR, so our
  *   handler runs within milliseconds in busy loops and blocking calls alike,
  *   on every version (a pending call could not: gh-95820, PEP 475 retries).
- * - A program that handles that signal itself keeps it: we fall back to a
- *   pending call, and on 3.9-3.12 nudge the main thread into running it by
- *   asking for the GIL from a disposable helper thread.  Slower: a blocked
- *   call returns first.
+ * - A program that handles that signal itself keeps it, and one whose main
+ *   thread blocks it is not sent it: we fall back to a pending call, and on
+ *   3.9-3.12 nudge the main thread into running it by asking for the GIL
+ *   from a disposable helper thread.  Slower: a blocked call returns first.
  *
  * The watchdog never waits for the GIL or for the program; the one thread
  * that does (the nudge) owns nothing of ours and may be ended or parked by
@@ -53,6 +53,7 @@
 #include "log.h"
 #include "options.h"
 #include "registry.h"
+#include "sigblocked.h"
 #include "watchdog.h"
 
 /* ---- the few pieces of the C API we use, found at run time -------------- */
@@ -377,6 +378,20 @@ static PyObject *on_set_signal(PyObject *self, PyObject *args, PyObject *kwargs)
     return result;
 }
 
+/* 3.8: a main thread that blocks the signal gets the pending call, which
+ * needs threading._shutdown wrapped: wrap it once the program changes its
+ * mask (signal.pthread_sigmask calls _signal.pthread_sigmask each time). */
+static PyObject *original_sigmask;
+
+static PyObject *on_set_sigmask(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *result = py.Call(original_sigmask, args, NULL);
+    if (result)
+        wrap_threading_shutdown();
+    return result;
+}
+
 static struct py_method_def handler_def = {
     "libguard_interrupt", on_signal, PY_METH_VARARGS,
     "libguard: raises ExecutionTimeout or MemoryLimitExceeded when a guard fires.",
@@ -387,6 +402,10 @@ static struct py_method_def atexit_def = {
 static struct py_method_def signal_def = {
     "signal", (py_cfunction)(void (*)(void))on_set_signal, PY_METH_VARARGS | PY_METH_KEYWORDS,
     "signal(signalnum, handler): see the signal module (wrapped by libguard).",
+};
+static struct py_method_def sigmask_def = {
+    "pthread_sigmask", on_set_sigmask, PY_METH_VARARGS,
+    "pthread_sigmask(how, mask): see the signal module (wrapped by libguard).",
 };
 
 /* ---- installing, in the "cpython.run_*" audit event -------------------- */
@@ -431,6 +450,14 @@ static void install(void)
     /* Hear of the program taking the signal over later. */
     if (ours && (wrapper = py.CFunctionNewEx(&signal_def, NULL, NULL))) {
         if (py.SetAttrString(sig, "signal", wrapper) != 0)
+            py.Clear();
+        py.DecRef(wrapper);
+    }
+    py.Clear();
+    if (ours && minor_version == 8
+        && (original_sigmask = py.GetAttrString(sig, "pthread_sigmask"))
+        && (wrapper = py.CFunctionNewEx(&sigmask_def, NULL, NULL))) {
+        if (py.SetAttrString(sig, "pthread_sigmask", wrapper) != 0)
             py.Clear();
         py.DecRef(wrapper);
     }
@@ -618,6 +645,22 @@ static bool still_ours(void)
     return true;
 }
 
+/* A main thread that blocks the signal would get it only once it unblocks
+ * it: the pending call then, for this step (said once). */
+static bool blocked_in(pid_t tid)
+{
+    static _Atomic bool said;
+    if (!lg_signal_blocked(tid, python_signal))
+        return false;
+    if (!atomic_exchange(&said, true)) {
+        char name[32];
+        lg_log("the main thread blocks %s: ExecutionTimeout and MemoryLimitExceeded come "
+               "through a slower route while it does (not inside blocking calls such as "
+               "time.sleep)", lg_signal_name(python_signal, name, sizeof name));
+    }
+    return true;
+}
+
 /* 3.9-3.12 do not set the main thread's eval breaker for a pending call
  * added by another thread (gh-95820); asking for the GIL does. */
 static void *nudge(void *arg)
@@ -689,7 +732,7 @@ static bool route_raise(struct lg_guard *g, const struct lg_desc *d, int step,
         lg_log("Python is still starting up: the exception is raised once it has");
         return true; /* install() delivers it */
     case MODE_SIGNAL:
-        if (still_ours())
+        if (still_ours() && !blocked_in((pid_t)d->tid))
             return syscall(SYS_tgkill, getpid(), (pid_t)d->tid, python_signal) == 0;
         /* fall through */
     default:

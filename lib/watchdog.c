@@ -247,7 +247,11 @@ static uint64_t scan(uint64_t now)
             next = min64(next, check_time(&lg_slots[i], &d, w, now));
             continue;
         }
-        if (!sampled && now >= next_sample_ns) {
+        /* A guard judges only samples taken after it was armed: an older
+         * one may hold what a previous record had allocated.  Timed after
+         * the slot was read, so a guard armed during this scan is covered. */
+        if (sample_ns < d.start_ns || (!sampled && now >= next_sample_ns)) {
+            now = lg_now();
             take_sample(now);
             sampled = true;
         }

@@ -13,7 +13,8 @@
  *     main thread: sends LIBGUARD_PYTHON_SIGNAL (SIGURG) with tgkill; our
  *       Python-level handler for it raises the exception, promptly, even
  *       inside time.sleep, select or read (notes/cpython-interrupts.md);
- *     other threads (or a main thread whose signal the program handles):
+ *     other threads (or a main thread whose signal the program handles or
+ *       blocks):
  *       starts a disposable helper thread that takes the GIL and calls
  *       PyThreadState_SetAsyncExc (raised at the thread's next bytecode, so
  *       after a blocking call returns); while it waits, the GIL's switch
@@ -51,6 +52,12 @@
 #ifndef LIBGUARD_VERSION /* the one in configure.ac, from the build */
 #error "define LIBGUARD_VERSION (the build does: Makefile.am, setup.py)"
 #endif
+
+/* libguard.so's private entry points for this package (its lib/package.c):
+ * the LIBGUARD_* problems kept for the import, and whether a thread blocks
+ * a signal. */
+extern const char *libguard_package_settings_problems(int *warn);
+extern int libguard_package_signal_blocked(pid_t tid, int signo);
 
 /* Resiliparse: "the next signal/exception will wait at least another
  * [interval], even if grace_period is zero": max(10, grace_period) ms. */
@@ -252,8 +259,11 @@ static void on_step(const struct guard_event *ev, void *arg)
     snprintf(r->message, sizeof r->message, "%s", ev->message ? ev->message : "");
     atomic_store(&r->state, READY);
     struct sigaction sa;
+    /* A main thread that blocks the signal would get it only once it
+     * unblocks it: the helper's route then. */
     if (ev->tid == getpid() && atomic_load(&signal_route)
-        && sigaction(python_signal, NULL, &sa) == 0 && sa.sa_handler == python_c_handler)
+        && sigaction(python_signal, NULL, &sa) == 0 && sa.sa_handler == python_c_handler
+        && !libguard_package_signal_blocked(ev->tid, python_signal))
         syscall(SYS_tgkill, getpid(), ev->tid, python_signal);
     else
         start_helper(r);
@@ -1173,6 +1183,17 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__core(void)
 {
+    /* A bad LIBGUARD_* setting: the import fails (or warns, with
+     * LIBGUARD_ON_ERROR=warn) instead of the process ending, and the
+     * environment's guards are not armed. */
+    int warn = 0;
+    const char *problems = libguard_package_settings_problems(&warn);
+    if (problems && !warn) {
+        PyErr_SetString(PyExc_ValueError, problems);
+        return NULL;
+    }
+    if (problems && PyErr_WarnEx(PyExc_RuntimeWarning, problems, 1) < 0)
+        return NULL;
     if (PyType_Ready(&TimeGuardType) < 0 || PyType_Ready(&MemGuardType) < 0
         || PyType_Ready(&GuardedType) < 0 || PyType_Ready(&LoopType) < 0)
         return NULL;

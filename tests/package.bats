@@ -153,6 +153,15 @@ check_mem_grace() {
     each check_mem_grace
 }
 
+check_mem_records() {
+    pkg -- mem_records
+    status_is 0 && never '^(SMALL|BIG) ' &&
+        says '^RECORDS big 6 caught 3 small 60 stopped 0$'
+}
+@test "mem_guard per record: a small record is never stopped for what a previous one held" {
+    each check_mem_records
+}
+
 check_args() {
     pkg -- args
     status_is 0 && never '^ACCEPTED' && says '^DEFAULTS ' &&
@@ -276,6 +285,39 @@ check_own_signal() {
 @test "a program that handles SIGURG (before or after the import) keeps it; the exception still comes" {
     each check_own_signal before
     each check_own_signal after
+}
+
+check_blocked_signal() {
+    pkg -- blocked_signal
+    status_is 0 && ms_between EXC 290 1500 && says '^EXC [0-9]+ ExecutionTimeout$' &&
+        says '^MASK kept$' && says '^PENDING$'
+}
+@test "a main thread that blocks the package's signal still gets the exception at the first step; its mask is kept" {
+    each check_blocked_signal
+}
+
+# ---- a bad LIBGUARD_* setting at import ------------------------------------------
+
+BAD_LINE='libguard: LIBGUARD_TIMEOUTT is not a libguard setting \(did you mean LIBGUARD_TIMEOUT\?\)'
+
+# bad_settings [VAR=VALUE...]: tests/python/bad_settings.py with $PY, a
+# misspelled variable and LIBGUARD_TIMEOUT=0.3.
+bad_settings() {
+    PROG="$TESTS_SRC/python/bad_settings.py" pkg LIBGUARD_TIMEOUTT=1 LIBGUARD_TIMEOUT=0.3 "$@" --
+}
+check_import_raises() {
+    bad_settings
+    status_is 0 && says "^RAISED ValueError $BAD_LINE\$" && says "^AGAIN ValueError $BAD_LINE\$" &&
+        says '^ALIVE$' && never '^GUARD' && never 'not starting the program' || return 1
+    bad_settings LIBGUARD_ON_ERROR=warn
+    status_is 0 && says "^WARNED RuntimeWarning $BAD_LINE\$" && says '^GUARD unarmed$' &&
+        says '^ALIVE$' && never '^RAISED' || return 1
+    # Preloaded, the shim keeps its fail-closed exit before main.
+    bad_settings LD_PRELOAD="$GUARD_PRELOAD"
+    status_is 125 && says "^$BAD_LINE\$" && never '^(RAISED|ALIVE)'
+}
+@test "a bad LIBGUARD_* setting: import libguard raises ValueError (warns with LIBGUARD_ON_ERROR=warn), the process goes on; preloaded: status 125" {
+    each check_import_raises
 }
 
 # ---- with the shim -----------------------------------------------------------------

@@ -143,6 +143,16 @@ check_own_sigurg() {
     each check_own_sigurg
 }
 
+check_blocked_sigurg() {
+    py LIBGUARD_TIMEOUT=1 -- blocked_sigurg
+    status_is 0 && says 'the main thread blocks SIGURG' && ms_between EXC 990 1500 &&
+        says '^EXC [0-9]+ libguard\.ExecutionTimeout$' && says 'ExecutionTimeout to main thread, step 1 of 3' &&
+        says '^MASK kept$' && says '^PENDING$' && never 'step 2 of 3'
+}
+@test "a main thread that blocks SIGURG: the exception at the first step (slower route, said once); the mask is kept" {
+    each check_blocked_sigurg
+}
+
 # ---- the watchdog does not wait for the interpreter ---------------------------
 
 check_gil() {

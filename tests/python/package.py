@@ -257,6 +257,42 @@ def mem_grace():
         say("MEM", "after", ms(t0))
 
 
+def mem_records(rounds="3"):
+    """Resiliparse's pattern: one mem_guard per record.  A big record holds
+    150 MiB for 0.7 s, either within a limit of its own or over the common
+    limit (then it is stopped), and frees it; the small records after it
+    (sampled every 10 ms) stay far under the common limit: none may be
+    stopped by what the big one held."""
+    base = rss_kib()
+    limit = base + 100 * 1024
+    big = caught = stopped = small = 0
+    for i in range(int(rounds)):
+        for big_limit in (base + 400 * 1024, limit):
+            big += 1
+            try:
+                with mem_guard(max_memory=big_limit):
+                    hold = bytearray(150 * 1024 * 1024)  # touched: resident
+                    spin(0.7 if big_limit > limit else 5)  # over: until stopped
+                if big_limit == limit:
+                    say("BIG", i, "missed")
+            except MemoryLimitExceeded:
+                caught += 1
+            hold = None
+            for j in range(10):
+                t0 = time.monotonic()
+                small += 1
+                try:
+                    with mem_guard(max_memory=limit, check_interval=10):
+                        hold = bytearray(1024 * 1024)
+                        spin(0.005)
+                except MemoryLimitExceeded as e:
+                    stopped += 1
+                    say("SMALL", i, j, "stopped after", ms(t0), "ms:", e,
+                        "resident", rss_kib() // 1024, "MiB")
+                hold = None
+    say("RECORDS", "big", big, "caught", caught, "small", small, "stopped", stopped)
+
+
 # ---- bad arguments --------------------------------------------------------------
 
 def args():
@@ -494,6 +530,24 @@ def own_signal(when):
         say("EXC", ms(t0))
     h = signal.getsignal(signal.SIGURG)
     say("HANDLER", "ours" if getattr(h, "__name__", "") == "_interrupt" else "program's")
+
+
+def blocked_signal():
+    """The main thread blocks the package's signal: the exception still comes
+    at the first step (through the slower route), and the mask stays the
+    program's, with nothing left pending."""
+    urg = signal.Signals(libguard._python_signal())
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {urg}) | {urg}
+    t0 = time.monotonic()
+    try:
+        with time_guard(timeout_ms=300):  # the SIGINT step would be 15 s later
+            spin(5)
+        say("NOTHING")
+    except BaseException as e:
+        say("EXC", ms(t0), name_of(e))
+    now = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    say("MASK", "kept" if now == mask else "changed: %s" % sorted(now))
+    say("PENDING", *sorted(int(n) for n in signal.sigpending()))
 
 
 def cloudpickled():

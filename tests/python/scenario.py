@@ -127,6 +127,21 @@ def own_sigurg(block):
     say("URG_CALLS", len(calls))
 
 
+def blocked_sigurg():
+    """The main thread blocks the route's signal: the exception still comes
+    (through the slower route), and the mask stays the program's."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGURG}) | {signal.SIGURG}
+    t0 = start()
+    try:
+        busy(t0, 5)
+        say("NOTHING")
+    except BaseException as e:
+        report(e, t0)
+    now = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    say("MASK", "kept" if now == mask else "changed: %s" % sorted(now))
+    say("PENDING", *sorted(int(n) for n in signal.sigpending()))
+
+
 # ---- a long C call that holds the GIL --------------------------------------
 
 def gil(kind):
@@ -262,6 +277,8 @@ if __name__ == "__main__":
         own_sigint()
     elif name == "own_sigurg":
         own_sigurg(arg)
+    elif name == "blocked_sigurg":
+        blocked_sigurg()
     elif name == "gil":
         gil(arg)
     elif name == "threads":
