@@ -2,7 +2,8 @@
 # What libguard writes (its log, its report, the Python stacks) never stops a
 # step from firing or a program from ending, never lands in the program's
 # data, and a destination that cannot be written is refused at start.
-# Every run is bounded by timeout(1): a hang fails with 124.
+# Every run is bounded by timeout(1), SIGKILL 5 s after SIGTERM (a process
+# whose only thread left blocks every signal ignores SIGTERM): a hang fails.
 
 load helpers
 load pythons
@@ -23,7 +24,7 @@ setup() {
 
 @test "LIBGUARD_LOG names a FIFO nobody reads: the program starts, the guard fires, the loss is said once" {
     mkfifo "$FIFO"
-    run timeout 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.3 "LIBGUARD_LOG=$FIFO" \
+    run timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.3 "LIBGUARD_LOG=$FIFO" \
         "$TESTS_BIN/ladder" --default --sleep --max 15000
     [ "$status" -eq 130 ]
     [ "$(grep -c "cannot write to LIBGUARD_LOG='$FIFO' (a FIFO with no reader)" <<<"$output")" -eq 1 ]
@@ -31,7 +32,7 @@ setup() {
 
 @test "LIBGUARD_REPORT names a FIFO nobody reads: the program ends, the loss is said" {
     mkfifo "$FIFO"
-    run timeout 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=30 "LIBGUARD_REPORT=$FIFO" \
+    run timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=30 "LIBGUARD_REPORT=$FIFO" \
         "$TESTS_BIN/print-env"
     [ "$status" -eq 0 ]
     [[ "$output" == *"libguard loaded"* ]]
@@ -41,7 +42,7 @@ setup() {
 @test "LIBGUARD_LOG names a FIFO whose reader left: the next step still fires" {
     mkfifo "$FIFO"
     exec {reader}<>"$FIFO" # a reader, before the program opens its end
-    timeout 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 "LIBGUARD_LOG=$FIFO" \
+    timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 "LIBGUARD_LOG=$FIFO" \
         "$TESTS_BIN/ladder" --default --sleep --max 15000 2>"$BATS_TEST_TMPDIR/err" {reader}<&- &
     pid=$!
     read -r -t 10 first <&"$reader" # the line the program writes at start
@@ -58,7 +59,7 @@ setup() {
 # are far more than the pipe holds.
 stderr_never_read() {
     err="$BATS_TEST_TMPDIR/err"
-    run timeout 60 "$PY" - "$err" env LD_PRELOAD="$GUARD_PRELOAD" \
+    run timeout -k 5 60 "$PY" - "$err" env LD_PRELOAD="$GUARD_PRELOAD" \
         LIBGUARD_TIMEOUT=1 "$PY" "$TESTS_SRC/python/deep_stacks.py" <<'PY'
 import subprocess, sys
 p = subprocess.Popen(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -88,7 +89,7 @@ fifo_never_read() {
     mkfifo "$FIFO"
     exec {reader}<>"$FIFO"
     status=0
-    output=$(timeout 30 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 "LIBGUARD_LOG=$FIFO" \
+    output=$(timeout -k 5 30 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 "LIBGUARD_LOG=$FIFO" \
         "$PY" "$TESTS_SRC/python/deep_stacks.py" 2>"$BATS_TEST_TMPDIR/err" {reader}<&-) || status=$?
     exec {reader}<&-
     status_is 0 && says '^caught ExecutionTimeout$' || return 1
@@ -104,7 +105,7 @@ fifo_never_read() {
 
 @test "stderr closed at start and fd 2 reused for data: no libguard line in the data, the step still fires" {
     data="$BATS_TEST_TMPDIR/data"
-    run timeout 20 sh -c 'exec env LD_PRELOAD="$1" LIBGUARD_TIMEOUT=0.3 "$2" "$3" 15000 2>&-' \
+    run timeout -k 5 20 sh -c 'exec env LD_PRELOAD="$1" LIBGUARD_TIMEOUT=0.3 "$2" "$3" 15000 2>&-' \
         sh "$GUARD_PRELOAD" "$TESTS_BIN/data-file" "$data"
     [ "$status" -eq 130 ]
     [ "${lines[0]}" = "data fd 2" ] # the case: its data file took fd 2
@@ -118,7 +119,7 @@ fifo_never_read() {
 # refused VAR PATH REASON: the program does not start; one line names VAR, the
 # path and the reason.
 refused() {
-    run timeout 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=30 "$1=$2" "$TESTS_BIN/print-env"
+    run timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=30 "$1=$2" "$TESTS_BIN/print-env"
     [ "$status" -eq 125 ] || { echo "$1=$2: status $status: $output"; return 1; }
     [[ "$output" != *"libguard loaded"* ]] || { echo "$1=$2: the program ran"; return 1; }
     [ "$(grep -c "^libguard: $1=" <<<"$output")" -eq 1 ] || { echo "$output"; return 1; }
@@ -154,7 +155,7 @@ refused() {
 }
 
 @test "LIBGUARD_ON_ERROR=warn: an unwritable log path is said, and the program runs unguarded" {
-    run timeout 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.3 LIBGUARD_ON_ERROR=warn \
+    run timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.3 LIBGUARD_ON_ERROR=warn \
         "LIBGUARD_LOG=$BATS_TEST_TMPDIR/missing/guard.log" "$TESTS_BIN/ladder" --max 800
     [ "$status" -eq 0 ]
     [[ "$output" == *"LIBGUARD_LOG='$BATS_TEST_TMPDIR/missing/guard.log' cannot be written"* ]]
@@ -165,7 +166,7 @@ refused() {
 @test "a log file that can no longer be written: said once on stderr, and the steps still fire" {
     dir="$BATS_TEST_TMPDIR/logs"
     mkdir "$dir"
-    timeout 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=0.3 \
+    timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=0.3 \
         LIBGUARD_INTERRUPT=signal "LIBGUARD_LOG=$dir/guard.log" \
         "$TESTS_BIN/ladder" --max 2000 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
     pid=$!
