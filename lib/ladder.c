@@ -5,8 +5,14 @@
  *   2     exception     SIGTERM             SIGINT
  *   3     exception+    SIGTERM/SIGKILL     SIGTERM/SIGKILL
  *
- * Signals go to the guard's thread with tgkill, never to the whole process.
- * Where there is no exception to raise the ladder is the signal one. */
+ * Signals go to the guard's thread with tgkill, never to the whole process,
+ * but for a main thread that has ended while other threads run on (it gets
+ * no signal any more): then to the process, whose live threads take them.
+ * Where there is no exception to raise the ladder is the signal one.
+ *
+ * A step interrupts first and describes after: where the target was is
+ * taken before the interrupt and logged after it (before, when the signal
+ * ends the process). */
 #include "config.h"
 #include "ladder.h"
 
@@ -16,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lastthread.h"
 #include "log.h"
 #include "options.h"
 #include "report.h"
@@ -54,51 +61,20 @@ static bool ends_process(int signo)
     return signo == SIGKILL || (sigaction(signo, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL);
 }
 
-static void describe_target(const struct lg_desc *d, char *buf, size_t size)
+static void describe_target(const struct lg_desc *d, bool main_ended, char *buf, size_t size)
 {
-    if ((pid_t)d->tid == getpid())
+    if (main_ended)
+        snprintf(buf, size, "the process (its main thread has ended)");
+    else if ((pid_t)d->tid == getpid())
         snprintf(buf, size, "main thread");
     else
         snprintf(buf, size, "thread %llu", (unsigned long long)d->tid);
 }
 
-void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
-                    const char *why)
+static void interrupt(struct lg_guard *g, const struct lg_desc *d, int step, const char *why,
+                      const struct lg_route *route, enum action action, int signo,
+                      bool main_ended, const char *what, const char *target)
 {
-    static _Atomic bool said_no_route;
-    const struct lg_route *route = route_of(d);
-    int row = (int)d->interrupt;
-    if (!route && row != LG_INTERRUPT_SIGNAL) {
-        row = LG_INTERRUPT_SIGNAL;
-        if (!atomic_exchange(&said_no_route, true))
-            lg_log("no exception can be raised in this program (not a Python interpreter, "
-                   "no handler registered): interrupting with signals (SIGINT, SIGTERM%s)",
-                   d->send_kill ? ", SIGKILL" : "");
-    }
-    enum action action = ladder[row][step - 1];
-    int signo = action == SEND_INT ? SIGINT
-              : action == SEND_TERM ? SIGTERM
-              : action == SEND_LAST ? (d->send_kill ? SIGKILL : SIGTERM) : 0;
-
-    char target[48], what[64];
-    describe_target(d, target, sizeof target);
-    if (action == RAISE && route == atomic_load(&lg_handler_route))
-        snprintf(what, sizeof what, "the interrupt handler");
-    else if (action == RAISE)
-        snprintf(what, sizeof what, "%s",
-                 d->kind == LG_KIND_TIME ? "ExecutionTimeout" : "MemoryLimitExceeded");
-    else
-        lg_signal_name(signo, what, sizeof what);
-
-    const char *dry = d->dry_run ? " (dry run: nothing sent)" : "";
-    lg_log("%s: %s to %s, step %d of %d%s", why, what, target, step, LG_LADDER_STEPS, dry);
-    lg_status_note(d->kind == LG_KIND_TIME ? "time" : "memory");
-    lg_report_step((int)d->kind, step, what);
-    if (step == 1)
-        lg_stack_report(d, target); /* before interrupting: where it hung */
-    if (d->dry_run)
-        return;
-
     if (action == RAISE) {
         char message[200];
         snprintf(message, sizeof message, "%s", why);
@@ -113,6 +89,58 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
         route->withdraw(g, d);
     if (ends_process(signo))
         lg_report_signal(signo);
-    if (syscall(SYS_tgkill, getpid(), (pid_t)d->tid, signo) != 0)
+    if (main_ended ? kill(getpid(), signo) != 0
+                   : syscall(SYS_tgkill, getpid(), (pid_t)d->tid, signo) != 0)
         lg_log("could not send %s to %s: it has ended", what, target);
+}
+
+void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
+                    const char *why)
+{
+    static _Atomic bool said_no_route;
+    /* A zombie main thread takes no signal and raises nothing: aim at the
+     * process, and have the watchdog end it after its last thread. */
+    bool main_ended = (pid_t)d->tid == getpid() && lg_main_ended();
+    if (main_ended)
+        lg_main_leaving();
+    const struct lg_route *route = main_ended ? NULL : route_of(d);
+    int row = (int)d->interrupt;
+    if (!route && row != LG_INTERRUPT_SIGNAL) {
+        row = LG_INTERRUPT_SIGNAL;
+        if (!main_ended && !atomic_exchange(&said_no_route, true))
+            lg_log("no exception can be raised in this program (not a Python interpreter, "
+                   "no handler registered): interrupting with signals (SIGINT, SIGTERM%s)",
+                   d->send_kill ? ", SIGKILL" : "");
+    }
+    enum action action = ladder[row][step - 1];
+    int signo = action == SEND_INT ? SIGINT
+              : action == SEND_TERM ? SIGTERM
+              : action == SEND_LAST ? (d->send_kill ? SIGKILL : SIGTERM) : 0;
+
+    char target[48], what[64];
+    describe_target(d, main_ended, target, sizeof target);
+    if (action == RAISE && route == atomic_load(&lg_handler_route))
+        snprintf(what, sizeof what, "the interrupt handler");
+    else if (action == RAISE)
+        snprintf(what, sizeof what, "%s",
+                 d->kind == LG_KIND_TIME ? "ExecutionTimeout" : "MemoryLimitExceeded");
+    else
+        lg_signal_name(signo, what, sizeof what);
+
+    const char *dry = d->dry_run ? " (dry run: nothing sent)" : "";
+    lg_log("%s: %s to %s, step %d of %d%s", why, what, target, step, LG_LADDER_STEPS, dry);
+    lg_status_note(d->kind == LG_KIND_TIME ? "time" : "memory");
+    lg_report_step((int)d->kind, step, what);
+    /* Where the target is, seen before the interrupt moves it, and logged
+     * after it: writing it must not delay the step.  But for a signal that
+     * ends the process, which would leave nobody to log it. */
+    struct lg_stack where;
+    bool seen = step == 1 && lg_stack_capture(d, main_ended ? "main thread" : target, &where);
+    bool fatal = !d->dry_run && action != RAISE && ends_process(signo);
+    if (seen && fatal)
+        lg_stack_log(&where);
+    if (!d->dry_run)
+        interrupt(g, d, step, why, route, action, signo, main_ended, what, target);
+    if (seen && !fatal)
+        lg_stack_log(&where);
 }

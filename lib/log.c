@@ -1,7 +1,8 @@
 /* Logging.  Lines are formatted on the stack and written with one write(2),
  * so lines from several processes sharing a file do not interleave; a file
  * is opened for each line (steps are rare) so no descriptor lives in the
- * program. */
+ * program.  Every write goes through output.c: it never waits, and a line
+ * that cannot be written now is dropped. */
 #include "config.h"
 #include "log.h"
 
@@ -12,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "activity.h"
 #include "options.h"
+#include "output.h"
 
 static int log_kind = LG_LOG_STDERR;
 static char log_path[LG_PATH_MAX];
@@ -31,15 +32,22 @@ void lg_status_configure(const char *path)
     snprintf(status_path, sizeof status_path, "%s", path ? path : "");
 }
 
-static void append_line(const char *path, const char *line, size_t len)
+static void write_lines(const char *text, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-    if (fd < 0)
-        return;
-    ssize_t n = write(fd, line, len);
-    if (n > 0)
-        atomic_fetch_add(&lg_own_written_bytes, (uint64_t)n);
-    close(fd);
+    static _Atomic bool said_lost;
+    if (log_kind == LG_LOG_FILE) {
+        if (lg_output_append(log_path, text, len) < 0)
+            lg_output_lost(&said_lost, "LIBGUARD_LOG", log_path, errno);
+    } else if (log_kind == LG_LOG_STDERR) {
+        lg_output_stderr(text, len);
+    }
+}
+
+/* "libguard[PID]: " */
+static size_t prefix(char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "libguard[%d]: ", (int)getpid());
+    return n > 0 ? (size_t)n : 0;
 }
 
 void lg_log(const char *fmt, ...)
@@ -48,23 +56,41 @@ void lg_log(const char *fmt, ...)
         return;
     int saved_errno = errno;
     char line[1024];
-    int n = snprintf(line, sizeof line, "libguard[%d]: ", (int)getpid());
+    size_t n = prefix(line, sizeof line);
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    size_t len = n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof line - 2)
         len = sizeof line - 2;
     line[len++] = '\n';
-    if (log_kind == LG_LOG_FILE) {
-        append_line(log_path, line, len);
-    } else {
-        ssize_t n = write(STDERR_FILENO, line, len);
-        if (n > 0)
-            atomic_fetch_add(&lg_own_written_bytes, (uint64_t)n);
-    }
+    write_lines(line, len);
     errno = saved_errno;
+}
+
+void lg_log_batch_line(struct lg_log_batch *b, const char *text, size_t len)
+{
+    char head[32];
+    size_t n = prefix(head, sizeof head);
+    if (len > sizeof b->buf - n - 1)
+        len = sizeof b->buf - n - 1;
+    if (b->used + n + len + 1 > sizeof b->buf)
+        lg_log_batch_flush(b);
+    memcpy(b->buf + b->used, head, n);
+    memcpy(b->buf + b->used + n, text, len);
+    b->used += n + len;
+    b->buf[b->used++] = '\n';
+}
+
+void lg_log_batch_flush(struct lg_log_batch *b)
+{
+    if (b->used && log_kind != LG_LOG_NONE) {
+        int saved_errno = errno;
+        write_lines(b->buf, b->used);
+        errno = saved_errno;
+    }
+    b->used = 0;
 }
 
 bool lg_log_enabled(void)
@@ -78,5 +104,5 @@ void lg_status_note(const char *what)
         return;
     char line[32];
     int n = snprintf(line, sizeof line, "%s\n", what);
-    append_line(status_path, line, (size_t)n);
+    lg_output_append(status_path, line, (size_t)n); /* the wrapper's own file */
 }

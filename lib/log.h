@@ -4,9 +4,15 @@
 #define LIBGUARD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 void lg_log_configure(int kind, const char *path);
 void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Many lines written together, a few per write (a stack dump): each line gets
+ * the prefix; a batch is at most PIPE_BUF bytes, so a pipe takes it whole. */
+struct lg_log_batch { char buf[4096]; size_t used; };
+void lg_log_batch_line(struct lg_log_batch *b, const char *text, size_t len);
+void lg_log_batch_flush(struct lg_log_batch *b);
 /* False with LIBGUARD_LOG=none: skip work whose only result is log lines. */
 bool lg_log_enabled(void);
 /* The guard wrapper learns which guard fired from this file

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "memory.h"
 #include "options.h"
+#include "output.h"
 #include "package.h"
 #include "python.h"
 #include "registry.h"
@@ -268,22 +269,25 @@ __attribute__((constructor)) static void libguard_init(void)
         }
     }
 
+    /* A log or report that cannot be written is a bad setting too: found
+     * now, not when every line of a guard that fired is lost. */
+    problems += lg_output_check_paths(&settings, errors, sizeof errors);
+
     if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN)) {
         pthread_atfork(before_fork, NULL, in_child);
         return; /* loaded by the package's import: it raises them, unguarded */
     }
     if (problems) {
         /* Always on stderr: LIBGUARD_LOG may be the bad setting. */
-        ssize_t unused = write(STDERR_FILENO, errors, strlen(errors));
-        (void)unused;
+        lg_output_stderr(errors, strlen(errors));
         if (settings.on_error == LG_ON_ERROR_EXIT) {
             static const char stop[] = "libguard: not starting the program "
                 "(LIBGUARD_ON_ERROR=exit; set LIBGUARD_ON_ERROR=warn to run it unguarded)\n";
-            unused = write(STDERR_FILENO, stop, sizeof stop - 1);
+            lg_output_stderr(stop, sizeof stop - 1);
             _exit(125);
         }
         static const char warn[] = "libguard: running the program unguarded (LIBGUARD_ON_ERROR=warn)\n";
-        unused = write(STDERR_FILENO, warn, sizeof warn - 1);
+        lg_output_stderr(warn, sizeof warn - 1);
         pthread_atfork(before_fork, NULL, in_child);
         return;
     }

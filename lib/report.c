@@ -8,6 +8,7 @@
 #include "config.h"
 #include "report.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include "clock.h"
 #include "options.h"
+#include "output.h"
 #include "registry.h"
 
 #define MAX_STEPS 32
@@ -141,12 +143,11 @@ static void write_report(const char *ended)
         o.used = 0;
         put(&o, "{\"pid\":%d,\"error\":\"report too long\"}\n", (int)getpid());
     }
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-    if (fd < 0)
-        return;
-    ssize_t unused = write(fd, buf, o.used);
-    (void)unused;
-    close(fd);
+    /* Written by the thread that exits: a FIFO nobody reads must not keep
+     * the program from ending. */
+    static _Atomic bool said_lost;
+    if (lg_output_append(path, buf, o.used) < 0)
+        lg_output_lost(&said_lost, "LIBGUARD_REPORT", path, errno);
 }
 
 void lg_report_exit(int status)

@@ -10,15 +10,20 @@
  *   (no frame pointers, no unwind tables for sure, no way to stop it without
  *   a signal handler of ours in the program): say once what can.
  *
- * The dump goes into an anonymous memory file first, then to the log line by
- * line through lg_log: same place, same prefix, same accounting of our own
- * output as the step lines, and nothing at all with LIBGUARD_LOG=none.  All
+ * It is taken before the step interrupts the target (where it hung, not
+ * where the interrupt took it) and logged after (writing it, however slow
+ * the reader, must not delay the step).  The Python dump goes into an
+ * anonymous memory file first, then to the log, a few lines per write:
+ * same place, same prefix, same accounting of our own output as the step
+ * lines, and nothing at all with LIBGUARD_LOG=none.  All
  * our reads and writes are counted as ours, so that LIBGUARD_PROGRESS=io
  * does not take the report for progress. */
 #include "config.h"
 #include "stack.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,7 +34,9 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "clock.h"
 #include "log.h"
+#include "options.h"
 #include "python.h"
 
 #define MAX_REPORTS 20
@@ -85,14 +92,14 @@ static const char *state_name(char c)
     }
 }
 
-/* "main thread: sleeping (S), blocked in system call clock_nanosleep (230)" */
-static void native_line(pid_t tid, const char *target)
+/* "main thread is sleeping (S), in system call clock_nanosleep (230)" */
+static void native_line(pid_t tid, const char *target, char *line, size_t size)
 {
     char path[64], buf[512], where[160] = "";
     char state = '?';
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
     if (!lg_read_own(path, buf, sizeof buf)) {
-        lg_log("%s: cannot read %s (has it ended?)", target, path);
+        snprintf(line, size, "%s: cannot read %s (has it ended?)", target, path);
         return;
     }
     const char *p = strrchr(buf, ')'); /* the name may hold spaces and ')' */
@@ -118,7 +125,7 @@ static void native_line(pid_t tid, const char *target)
     snprintf(path, sizeof path, "/proc/self/task/%d/wchan", (int)tid);
     if (lg_read_own(path, buf, sizeof buf) && strcmp(buf, "0") != 0)
         snprintf(where + used, sizeof where - used, ", waiting in the kernel at %.100s", buf);
-    lg_log("%s is %s (%c)%s", target, state_name(state), state, where);
+    snprintf(line, size, "%s is %s (%c)%s", target, state_name(state), state, where);
 }
 
 /* A file in memory for the dump: never blocks, never fills up a pipe. */
@@ -139,7 +146,8 @@ static void copy_to_log(int fd)
         return;
     /* Python wrote it all with write(2): ours, not the program's I/O. */
     atomic_fetch_add(&lg_own_written_bytes, (uint64_t)size);
-    if (size > MAX_DUMP)
+    bool cut = size > MAX_DUMP;
+    if (cut)
         size = MAX_DUMP;
     char *text = malloc((size_t)size + 1);
     if (!text)
@@ -148,6 +156,7 @@ static void copy_to_log(int fd)
     if (n > 0) {
         atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
         text[n] = '\0';
+        struct lg_log_batch batch = { .used = 0 };
         for (int pass = 0; pass < 2; pass++) {
             bool current = false;
             for (char *line = text, *end; *line; line = end + (*end != '\0')) {
@@ -158,51 +167,75 @@ static void copy_to_log(int fd)
                     current = false;
                 /* faulthandler puts a blank line between threads */
                 if (end > line && current == (pass == 0))
-                    lg_log("%.*s", (int)(end - line), line);
+                    lg_log_batch_line(&batch, line, (size_t)(end - line));
             }
         }
+        lg_log_batch_flush(&batch);
+        if (cut)
+            lg_log("(the Python stacks are cut at %d KiB)", MAX_DUMP / 1024);
     }
     free(text);
 }
 
-static void python_stacks(pid_t tid, const char *target, bool *native)
+/* The pid of a process whose watchdog is between lg_stack_capture and the
+ * end of lg_stack_log, else 0 (a pid: a forked child does not wait for its
+ * parent's watchdog). */
+static _Atomic uint32_t describing;
+
+void lg_stack_wait_logged(void)
 {
-    int fd = scratch_file();
-    char why[256];
-    int r = lg_python_stacks(fd, tid, why, sizeof why);
-    *native = r == 0;
-    if (r < 0) {
-        lg_log("no Python stack: %s", why);
-    } else if (r > 0) {
-        lg_log(r == 1 ? "Python stacks, most recent call first; %s is the \"Current thread\", "
-                        "listed first:"
-                      : "Python stacks, most recent call first (%s not marked):", target);
-        copy_to_log(fd);
-        lg_log("end of the Python stacks");
+    uint32_t self = (uint32_t)getpid();
+    uint64_t until = lg_now() + LG_NS_PER_S;
+    for (uint64_t now; atomic_load(&describing) == self && (now = lg_now()) < until;) {
+        struct timespec slice = { 0, 10 * 1000 * 1000 };
+        syscall(SYS_futex, &describing, FUTEX_WAIT_PRIVATE, self, &slice, NULL, 0);
     }
-    if (fd >= 0)
-        close(fd);
 }
 
-void lg_stack_report(const struct lg_desc *d, const char *target)
+bool lg_stack_capture(const struct lg_desc *d, const char *target, struct lg_stack *s)
 {
     static _Atomic int reports;
-    static _Atomic bool said_native;
+    s->python = 0;
+    s->fd = -1;
     if (!lg_log_enabled())
-        return;
+        return false;
     int n = atomic_fetch_add(&reports, 1);
     if (n >= MAX_REPORTS) {
         if (n == MAX_REPORTS)
             lg_log("no more stacks in this process (%d reported)", MAX_REPORTS);
-        return;
+        return false;
     }
     pid_t tid = (pid_t)d->tid;
-    bool native;
-    native_line(tid, target);
-    python_stacks(tid, target, &native);
-    if (native && !atomic_exchange(&said_native, true))
+    snprintf(s->target, sizeof s->target, "%s", target);
+    native_line(tid, target, s->native, sizeof s->native);
+    atomic_store(&describing, (uint32_t)getpid());
+    s->fd = scratch_file();
+    s->python = lg_python_stacks(s->fd, tid, s->why, sizeof s->why);
+    return true;
+}
+
+void lg_stack_log(struct lg_stack *s)
+{
+    static _Atomic bool said_native;
+    lg_log("%s", s->native);
+    if (s->python < 0) {
+        lg_log("no Python stack: %s", s->why);
+    } else if (s->python > 0) {
+        lg_log(s->python == 1
+                   ? "Python stacks, most recent call first; %s is the \"Current thread\", "
+                     "listed first:"
+                   : "Python stacks, most recent call first (%s not marked):", s->target);
+        copy_to_log(s->fd);
+        lg_log("end of the Python stacks");
+    }
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    if (s->python == 0 && !atomic_exchange(&said_native, true))
         lg_log("no stack for native code from inside the program: `gdb -p %d -batch -ex "
                "'thread apply all bt'` or `eu-stack -p %d` prints it while it hangs "
                "(a longer LIBGUARD_GRACE_PERIOD leaves time for it)",
                (int)getpid(), (int)getpid());
+    atomic_store(&describing, 0);
+    syscall(SYS_futex, &describing, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }

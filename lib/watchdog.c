@@ -24,6 +24,7 @@
 #include "children.h"
 #include "clock.h"
 #include "ladder.h"
+#include "lastthread.h"
 #include "log.h"
 #include "memory.h"
 #include "options.h"
@@ -290,7 +291,8 @@ static void *watchdog_main(void *unused)
     for (;;) {
         atomic_store(&sleep_until, LG_NEVER);
         uint32_t word = atomic_load(&wake_word);
-        uint64_t next = scan(lg_now());
+        uint64_t now = lg_now();
+        uint64_t next = min64(scan(now), lg_last_thread_check(now));
         atomic_store(&sleep_until, next);
         sleep_until_or_poked(word, next);
         atomic_fetch_add_explicit(&lg_watchdog_wakeups, 1, memory_order_relaxed);
@@ -339,8 +341,17 @@ void lg_watchdog_poke(uint64_t when)
     }
 }
 
+void lg_watchdog_wake(void)
+{
+    if (atomic_load(&started)) {
+        atomic_fetch_add(&wake_word, 1);
+        syscall(SYS_futex, &wake_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    }
+}
+
 void lg_watchdog_forget(void)
 {
+    lg_last_thread_forget();
     atomic_store(&started, false);
     atomic_store(&sleep_until, LG_NEVER);
     /* Only the slots ever used can hold state (64 KiB would be touched, and

@@ -11,6 +11,9 @@
  * is not running.  Never blocks. */
 void lg_watchdog_poke(uint64_t when);
 
+/* Make it look again now, if it runs (never starts it).  Never blocks. */
+void lg_watchdog_wake(void);
+
 /* In a forked child: the watchdog thread is gone; forget it. */
 void lg_watchdog_forget(void);
 

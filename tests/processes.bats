@@ -96,3 +96,33 @@ setup() { setup_guard_env; }
     [ "$status" -eq 0 ]
     [ "$output" = "$plain" ]
 }
+
+# main-exits: the main thread ends with pthread_exit(0), a worker sleeps on
+# and prints "worker done" (left in stdio's buffer: only exit() flushes it).
+# Bounded by timeout(1), with SIGKILL (-k): a process that outlives its
+# threads blocks SIGTERM, and fails with 137.
+
+@test "main thread ends with pthread_exit: the process ends with its last thread, as without libguard" {
+    run timeout -k 5 20 "$TESTS_BIN/main-exits" 500
+    [ "$status" -eq 0 ]
+    [ "$output" = "worker done" ]
+    run timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=30 LIBGUARD_MAX_MEMORY=1G \
+        "$TESTS_BIN/main-exits" 500
+    [ "$status" -eq 0 ]
+    [ "$output" = "worker done" ]
+}
+
+@test "main thread ended: the time guard's steps go to the process, and say so" {
+    run timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.5 "$TESTS_BIN/main-exits" 15000
+    [ "$status" -eq 130 ]  # the worker took the SIGINT and its default action
+    [[ "$output" == *"no progress for "*": SIGINT to the process (its main thread has ended), step 1 of 3"* ]]
+    [[ "$output" == *"main thread is a zombie (Z)"* ]]
+}
+
+@test "main thread ended, the worker ignores SIGINT and SIGTERM: SIGKILL to the process ends it" {
+    run timeout -k 5 20 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=0.3 \
+        LIBGUARD_SEND_KILL=1 "$TESTS_BIN/main-exits" --ignore 15000
+    [ "$status" -eq 137 ]
+    [[ "$output" == *"SIGTERM to the process (its main thread has ended), step 2 of 3"* ]]
+    [[ "$output" == *"SIGKILL to the process (its main thread has ended), step 3 of 3"* ]]
+}

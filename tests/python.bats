@@ -9,6 +9,8 @@
 load helpers
 load pythons
 
+bats_require_minimum_version 1.5.0
+
 # Each test runs every interpreter: allow for it (run-bats' default is 60 s).
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
@@ -34,8 +36,13 @@ py() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    run timeout -k 5 "${PY_LIMIT:-30}" env LD_PRELOAD="$GUARD_SO" "${vars[@]}" \
+    # stdout and stderr apart: the first step's stacks are logged after the
+    # exception went out, while the program prints (PYTHONUNBUFFERED splits
+    # a print into several writes).
+    run --separate-stderr timeout -k 5 "${PY_LIMIT:-30}" env LD_PRELOAD="$GUARD_SO" "${vars[@]}" \
         "$PY" "$SCENARIO" "$@"
+    output="$output
+$stderr"
 }
 
 

@@ -8,7 +8,7 @@ load helpers
     setup_guard_env
     run sh -c "nm -D --defined-only '$GUARD_SO' | awk '\$2 ~ /^[TWDBV]$/ { print \$3 }' | sed 's/@.*//' | sort -u"
     [ "$status" -eq 0 ]
-    expected=$(printf '%s\n' __libc_start_main exit guard_progress \
+    expected=$(printf '%s\n' __libc_start_main exit pthread_exit guard_progress \
         guard_progress_on guard_time_begin guard_mem_begin guard_end guard_set_handler \
         libguard_package_settings_problems libguard_package_signal_blocked | sort)
     [ "$output" = "$expected" ] || { echo "exported:"; echo "$output"; false; }

@@ -8,6 +8,8 @@
 load helpers
 load pythons
 
+bats_require_minimum_version 1.5.0
+
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() {
@@ -30,8 +32,12 @@ py() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    run timeout -k 5 30 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 "${vars[@]}" \
-        "$PY" "$STUCK" "$@"
+    # stdout and stderr apart: the stacks are logged after the exception went
+    # out, while the program prints (unbuffered, with PYTHONUNBUFFERED).
+    run --separate-stderr timeout -k 5 30 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 \
+        "${vars[@]}" "$PY" "$STUCK" "$@"
+    output="$output
+$stderr"
 }
 
 # has TEXT: a line of $output contains TEXT (fixed string), else say so.

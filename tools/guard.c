@@ -144,7 +144,7 @@ static void note(const char *fmt, ...)
     va_end(ap);
     int fd = STDERR_FILENO;
     if (eff.log == LG_LOG_FILE)
-        fd = open(eff.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+        fd = open(eff.log_path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd < 0)
         return;
     ssize_t unused = write(fd, line, len);

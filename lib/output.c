@@ -1,0 +1,215 @@
+/* Writing without waiting, and never into the program's data.
+ *
+ * libguard writes from the watchdog (steps, stacks) and from the program's
+ * threads at start and exit (settings errors, the report).  None of it may
+ * keep a step from firing or a program from ending, whoever reads the other
+ * end, and none of it may land in a file the program writes its data to.
+ *
+ * stderr.  At start we note which file fd 2 is (device and inode), or that it
+ * is closed.  Each write first takes a private duplicate of fd 2, checks that
+ * it is still that file, and writes through the duplicate: the check and the
+ * write see the same file, even if the program closes fd 2 meanwhile.  So a
+ * program started with stderr closed (`prog 2>&-`), whose first open() takes
+ * fd 2 for its data, gets none of our lines there.  We keep no descriptor of
+ * our own between writes: a long-lived duplicate made at start would keep a
+ * pipe's write end open after the program closed its stderr (whoever reads it
+ * would wait for an end of file that never comes), and a program that closes
+ * every descriptor above 2 would close it and let its number be reused.
+ *
+ * Never waiting.  O_NONBLOCK cannot be set on the program's descriptor: the
+ * open file description is shared, so the program's own writes would start
+ * failing with EAGAIN.  Pipes, FIFOs and terminals are therefore written
+ * through a description of our own, opened with O_NONBLOCK through
+ * /proc/self/fd.  Regular files (and /dev/null) are written through the
+ * program's description: its offset must move past our line, or the
+ * program's next write would overwrite it; such writes wait for no reader.
+ * Sockets get send() with MSG_DONTWAIT.  Files named by settings are opened
+ * for each write with O_NONBLOCK: a FIFO with no reader is ENXIO, not a wait.
+ * What cannot be written now is dropped. */
+#include "config.h"
+#include "output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "activity.h"
+#include "options.h"
+
+static struct {
+    bool open;
+    dev_t dev;
+    ino_t ino;
+} original;
+
+/* Before the other constructors of the library, which may log. */
+__attribute__((constructor(102))) static void note_stderr(void)
+{
+    struct stat st;
+    original.open = fstat(STDERR_FILENO, &st) == 0;
+    if (original.open) {
+        original.dev = st.st_dev;
+        original.ino = st.st_ino;
+    }
+}
+
+/* Our bytes are not the program's activity (LIBGUARD_PROGRESS=output, io). */
+static ssize_t counted(ssize_t n)
+{
+    if (n > 0)
+        atomic_fetch_add(&lg_own_written_bytes, (uint64_t)n);
+    return n;
+}
+
+static ssize_t close_keeping_errno(int fd, ssize_t result)
+{
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
+}
+
+/* fd is ours (a duplicate); st describes it. */
+static ssize_t write_now(int fd, const struct stat *st, const void *buf, size_t len)
+{
+    if (S_ISSOCK(st->st_mode))
+        return send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (!S_ISFIFO(st->st_mode) && !(S_ISCHR(st->st_mode) && isatty(fd)))
+        return write(fd, buf, len);
+    char self[32];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    int own = open(self, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (own >= 0)
+        return close_keeping_errno(own, write(own, buf, len));
+    if (errno == ENXIO)
+        return -1; /* a pipe nobody reads any more */
+    /* No /proc, or the pipe belongs to another user: write only what fits
+     * now.  A pipe with any free buffer takes PIPE_BUF bytes at once. */
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    if (poll(&p, 1, 0) != 1 || (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+        || !(p.revents & POLLOUT)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    return write(fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
+}
+
+ssize_t lg_output_stderr(const void *buf, size_t len)
+{
+    if (!original.open) {
+        errno = EBADF;
+        return -1;
+    }
+    int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_dev != original.dev || st.st_ino != original.ino) {
+        errno = EBADF; /* another file has taken fd 2: not ours to write to */
+        return close_keeping_errno(fd, -1);
+    }
+    return close_keeping_errno(fd, counted(write_now(fd, &st, buf, len)));
+}
+
+ssize_t lg_output_append(const char *path, const void *buf, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+    if (fd < 0)
+        return -1;
+    ssize_t n = counted(write(fd, buf, len));
+    if (n >= 0 && (size_t)n < len) {
+        n = -1; /* a FIFO took part of it */
+        errno = EAGAIN;
+    }
+    return close_keeping_errno(fd, n);
+}
+
+static const char *reason(int err, const char *path)
+{
+    struct stat st;
+    switch (err) {
+    case ENXIO:
+        return stat(path, &st) == 0 && S_ISFIFO(st.st_mode) ? "a FIFO with no reader"
+                                                             : "not a file (a socket?)";
+    case EAGAIN: return "its reader does not keep up";
+    case EISDIR: return "it is a directory";
+    default: return strerror(err);
+    }
+}
+
+/* Why `path` cannot be appended to, or NULL.  Nothing is created: a missing
+ * file is fine when its directory lets us create it.  A zero-byte write
+ * finds devices that refuse every write (/dev/full, most of /proc). */
+static const char *check_path(const char *path, char *why, size_t size)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0) {
+        ssize_t n = write(fd, "", 0);
+        int err = errno;
+        close(fd);
+        if (n == 0)
+            return NULL;
+        snprintf(why, size, "%s", strerror(err));
+        return why;
+    }
+    int err = errno;
+    struct stat st;
+    if (err == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+        return NULL; /* a FIFO whose reader has not come yet: its lines wait for none */
+    if (err != ENOENT) {
+        snprintf(why, size, "%s", reason(err, path));
+        return why;
+    }
+    char dir[LG_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        snprintf(why, size, "directory %s does not exist", dir);
+    else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+        snprintf(why, size, "cannot create a file in %s (%s)", dir, strerror(errno));
+    else
+        return NULL;
+    return why;
+}
+
+int lg_output_check_paths(const struct lg_settings *s, char *errors, size_t size)
+{
+    const struct { const char *variable, *path; } files[] = {
+        { "LIBGUARD_LOG", s->log == LG_LOG_FILE ? s->log_path : "" },
+        { "LIBGUARD_REPORT", s->report_path },
+    };
+    int count = 0;
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char why[LG_PATH_MAX + 64], quoted[256];
+        if (!files[i].path[0] || !check_path(files[i].path, why, sizeof why))
+            continue;
+        size_t used = strlen(errors);
+        snprintf(errors + used, size > used ? size - used : 0,
+                 "libguard: %s='%s' cannot be written: %s (name a file libguard can append to)\n",
+                 files[i].variable, lg_quote(files[i].path, quoted, sizeof quoted), why);
+        count++;
+    }
+    return count;
+}
+
+void lg_output_lost(_Atomic bool *said, const char *variable, const char *path, int err)
+{
+    if (atomic_exchange(said, true))
+        return;
+    char line[LG_PATH_MAX + 256], quoted[256];
+    int n = snprintf(line, sizeof line,
+                     "libguard[%d]: cannot write to %s='%s' (%s): what cannot be written "
+                     "there is lost (said once)\n",
+                     (int)getpid(), variable, lg_quote(path, quoted, sizeof quoted), reason(err, path));
+    if (n > 0)
+        lg_output_stderr(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
