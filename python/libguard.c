@@ -1,4 +1,5 @@
-/* The `libguard` Python package: resiliparse.process_guard's API over
+/* libguard._core, the C half of the `libguard` Python package (the package's
+ * __init__.py re-exports it): resiliparse.process_guard's API over
  * libguard's core (libguard.so.0, linked, so that with the shim preloaded
  * there is still one core, one watchdog and one set of guards).
  *
@@ -47,13 +48,17 @@
 
 #include <guard.h>
 
+#ifndef LIBGUARD_VERSION /* the one in configure.ac, from the build */
+#error "define LIBGUARD_VERSION (the build does: Makefile.am, setup.py)"
+#endif
+
 /* Resiliparse: "the next signal/exception will wait at least another
  * [interval], even if grace_period is zero": max(10, grace_period) ms. */
 #define MIN_GRACE_MS 10
 #define MAX_ENTRIES 1024 /* libguard's guard table */
 
 static PyObject *base_exc, *timeout_exc, *memory_exc;
-static PyObject *reduce_guarded; /* _reduce_guarded from the Python part */
+static PyObject *reduce_guarded; /* libguard._helpers._reduce_guarded */
 static PyObject *update_wrapper; /* functools.update_wrapper */
 
 /* ---- guard objects ------------------------------------------------------- */
@@ -1062,49 +1067,6 @@ static PyMethodDef module_methods[] = {
     { NULL, NULL, 0, NULL },
 };
 
-/* The parts best said in Python: the InterruptType enum and pickling a
- * guarded function: by reference when its name leads to it in an importable
- * module, as functions are; else by value: the guard and the function (a
- * function of __main__ is then named NAME.__wrapped__, through the wrapper,
- * for pickle; cloudpickle sends such a function by value). */
-static const char python_part[] =
-    "import enum as _enum\n"
-    "class InterruptType(_enum.IntEnum):\n"
-    "    \"\"\"How a guard interrupts the task: see time_guard.\"\"\"\n"
-    "    exception = 0\n"
-    "    signal = 1\n"
-    "    exception_then_signal = 2\n"
-    "InterruptType.__module__ = 'libguard'\n"
-    "exception = InterruptType.exception\n"
-    "signal = InterruptType.signal\n"
-    "exception_then_signal = InterruptType.exception_then_signal\n"
-    "def _reduce_guarded(w):\n"
-    "    import sys\n"
-    "    obj = sys.modules.get(getattr(w, '__module__', None) or '')\n"
-    "    try:\n"
-    "        for part in w.__qualname__.split('.'):\n"
-    "            obj = getattr(obj, part)\n"
-    "    except Exception:\n"
-    "        obj = None\n"
-    "    f = w.__wrapped__\n"
-    "    if obj is w and w.__module__ != '__main__':\n"
-    "        return w.__qualname__\n"
-    "    if obj is w and getattr(f, '__qualname__', None) == w.__qualname__:\n"
-    "        # __main__ (a driver script: Dask, PySpark): by value, so that\n"
-    "        # cloudpickle sends the function itself; pickle finds it by name\n"
-    "        f.__qualname__ = w.__qualname__ + '.__wrapped__'\n"
-    "    return (w._guard_self, (f,))\n"
-    "def _python_signal():\n"
-    "    import os, signal as s\n"
-    "    v = os.environ.get('LIBGUARD_PYTHON_SIGNAL', 'SIGURG').strip().upper()\n"
-    "    if v.isdigit():\n"
-    "        return int(v)\n"
-    "    try:\n"
-    "        return int(getattr(s, v if v.startswith('SIG') else 'SIG' + v))\n"
-    "    except AttributeError:\n"
-    "        return int(s.SIGURG)\n"
-    "del _enum\n";
-
 /* _signal.signal, wrapped: a program that takes the signal over later gets
  * it, and the main thread's exceptions come through the helper thread. */
 static PyObject *on_set_signal(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -1201,7 +1163,7 @@ static int register_atexit(void)
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "libguard",
+    .m_name = "libguard._core",
     .m_doc = "Process guards (a faster drop-in for resiliparse.process_guard) over libguard's "
              "core: time_guard, mem_guard, progress, progress_loop, InterruptType, "
              "ExecutionTimeout, MemoryLimitExceeded.",
@@ -1209,7 +1171,7 @@ static struct PyModuleDef module_def = {
     .m_methods = module_methods,
 };
 
-PyMODINIT_FUNC PyInit_libguard(void)
+PyMODINIT_FUNC PyInit__core(void)
 {
     if (PyType_Ready(&TimeGuardType) < 0 || PyType_Ready(&MemGuardType) < 0
         || PyType_Ready(&GuardedType) < 0 || PyType_Ready(&LoopType) < 0)
@@ -1220,7 +1182,7 @@ PyMODINIT_FUNC PyInit_libguard(void)
 #if PY_VERSION_HEX >= 0x030C0000
     gil_interval_us = &PyInterpreterState_Main()->ceval.gil->interval;
 #endif
-    PyObject *d = PyModule_GetDict(m);
+    PyObject *d = PyModule_GetDict(m), *helpers = NULL;
     base_exc = PyErr_NewExceptionWithDoc("libguard.ResiliparseGuardException",
                                          "Resiliparse guard base exception.",
                                          PyExc_BaseException, NULL);
@@ -1234,21 +1196,17 @@ PyMODINIT_FUNC PyInit_libguard(void)
         goto fail;
     Py_INCREF(&TimeGuardType);
     Py_INCREF(&MemGuardType);
-    if (PyDict_SetItemString(d, "ResiliparseGuardException", base_exc) < 0
+    if (PyModule_AddStringConstant(m, "__version__", LIBGUARD_VERSION) < 0
+        || PyDict_SetItemString(d, "ResiliparseGuardException", base_exc) < 0
         || PyDict_SetItemString(d, "ExecutionTimeout", timeout_exc) < 0
         || PyDict_SetItemString(d, "MemoryLimitExceeded", memory_exc) < 0
         || PyModule_AddObject(m, "TimeGuard", (PyObject *)&TimeGuardType) < 0
         || PyModule_AddObject(m, "MemGuard", (PyObject *)&MemGuardType) < 0)
         goto fail;
-    if (PyDict_GetItemString(d, "__builtins__") == NULL
-        && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0)
+    helpers = PyImport_ImportModule("libguard._helpers");
+    if (!helpers)
         goto fail;
-    PyObject *r = PyRun_String(python_part, Py_file_input, d, d);
-    if (!r)
-        goto fail;
-    Py_DECREF(r);
-    reduce_guarded = PyDict_GetItemString(d, "_reduce_guarded");
-    Py_XINCREF(reduce_guarded);
+    reduce_guarded = PyObject_GetAttrString(helpers, "_reduce_guarded");
     PyObject *functools = PyImport_ImportModule("functools");
     if (!functools)
         goto fail;
@@ -1277,9 +1235,11 @@ PyMODINIT_FUNC PyInit_libguard(void)
         PyErr_SetFromErrno(PyExc_OSError);
         goto fail;
     }
-    install_signal_route(m);
+    install_signal_route(helpers);
+    Py_DECREF(helpers);
     return m;
 fail:
+    Py_XDECREF(helpers);
     Py_DECREF(m);
     return NULL;
 }

@@ -14,7 +14,7 @@ BATS_TEST_TIMEOUT=${BATS_DASK_TEST_TIMEOUT:-120}
 PY=/usr/bin/python3
 
 setup_file() {
-    local inc suf ext
+    local inc
     export DASK_SKIP=''
     if [ ! -x "$PY" ]; then
         DASK_SKIP="no $PY"; return 0
@@ -31,23 +31,20 @@ setup_file() {
     fi
     # The package for /usr/bin/python3, built from python/setup.py against
     # the built library, as a user would (pip, Debian's setuptools, offline);
-    # without pip, the same compiler line as tests/package.bats.
+    # without pip, by the script tests/package.bats uses.
     export DASK_EXT="$BATS_FILE_TMPDIR/site"
     mkdir -p "$DASK_EXT"
     if "$PY" -c 'import setuptools, pip' 2>/dev/null; then
         local src="$BATS_FILE_TMPDIR/src"
         mkdir -p "$src"
-        cp -r "$TESTS_SRC/../python" "$TESTS_SRC/../lib" "$src/"
+        cp -r "$TESTS_SRC/../python" "$TESTS_SRC/../lib" "$TESTS_SRC/../configure.ac" "$TESTS_SRC/../COPYING" "$src/"
         rm -rf "$src/python/build" "$src"/python/*.egg-info
         env GUARD_LIBDIR="$(dirname "$GUARD_SO")" PIP_NO_INDEX=1 PIP_ROOT_USER_ACTION=ignore \
             "$PY" -m pip install -q --no-build-isolation --no-deps --target "$DASK_EXT" \
             "$src/python" >&3 2>&1 || { echo "# pip could not build the package for $PY" >&3; return 1; }
     else
-        suf=$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
-        ${CC:-cc} -shared -fPIC -std=gnu11 -O2 -Wall -Werror -I"$inc" -I"$TESTS_SRC/../lib" \
-            "$TESTS_SRC/../python/libguard.c" -L"$(dirname "$GUARD_SO")" -lguard \
-            -Wl,-rpath,"$(dirname "$GUARD_SO")" -o "$DASK_EXT/libguard$suf" >&3 2>&1 ||
-            { echo "# could not build the extension for $PY" >&3; return 1; }
+        "$TESTS_SRC/build-package.sh" "$PY" "$DASK_EXT" >&3 2>&1 ||
+            { echo "# could not build the package for $PY" >&3; return 1; }
     fi
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The `libguard` Python package (issue 5): resiliparse.process_guard's API
 # over libguard's core, on every CPython 3.8-3.13 found under `pyenv
-# root`/versions and /usr/bin/python3.  setup_file builds the extension for
+# root`/versions and /usr/bin/python3.  setup_file builds the package for
 # each interpreter (with its own headers) against the built library; each
 # test runs every interpreter and names the one that failed.  The programs
 # are in tests/python/package.py.  Times are bounded generously (a noisy
@@ -13,22 +13,17 @@ load pythons
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() {
-    local exe dir inc suf found='' skipped=''
+    local exe dir found='' skipped='' status
     find_pythons
     for exe in $PYTHONS; do
-        inc=$("$exe" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
-        suf=$("$exe" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
-        if [ ! -f "$inc/Python.h" ]; then
-            skipped="$skipped $exe(no Python.h)"
-            continue
-        fi
-        dir="$BATS_FILE_TMPDIR/ext-$(echo "$exe" | tr / _)"
-        mkdir -p "$dir"
-        ${CC:-cc} -shared -fPIC -std=gnu11 -O2 -Wall -Werror -I"$inc" -I"$TESTS_SRC/../lib" \
-            "$TESTS_SRC/../python/libguard.c" -L"$(dirname "$GUARD_SO")" -lguard \
-            -Wl,-rpath,"$(dirname "$GUARD_SO")" -o "$dir/libguard$suf" >&3 2>&1 ||
-            { echo "# could not build the extension for $exe" >&3; return 1; }
-        found="$found $exe"
+        dir="$BATS_FILE_TMPDIR/pkg-$(echo "$exe" | tr / _)"
+        status=0
+        "$TESTS_SRC/build-package.sh" "$exe" "$dir" >&3 2>&1 || status=$?
+        case $status in
+        0) found="$found $exe" ;;
+        2) skipped="$skipped $exe(no Python.h)" ;;
+        *) echo "# could not build the package for $exe" >&3; return 1 ;;
+        esac
     done
     export PYTHONS="${found# }"
     echo "# CPython tested: ${PYTHONS:-none}" >&3
@@ -41,7 +36,7 @@ setup() {
     [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 with headers found"; return 1; }
 }
 
-ext_dir() { echo "$BATS_FILE_TMPDIR/ext-$(echo "$1" | tr / _)"; }
+pkg_dir() { echo "$BATS_FILE_TMPDIR/pkg-$(echo "$1" | tr / _)"; }
 
 # pkg [VAR=VALUE...] -- ARGS...: run package.py ARGS with $PY and its build of
 # the extension, in the foreground (SIGINT not ignored), bounded by timeout(1).
@@ -49,7 +44,7 @@ pkg() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    run timeout -k 5 "${PY_LIMIT:-60}" env PYTHONPATH="$(ext_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" \
+    run timeout -k 5 "${PY_LIMIT:-60}" env PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" \
         "$PY" "$PROG" "$@"
 }
 
@@ -293,7 +288,7 @@ check_shim() {
     "$PY" -c 'import setuptools, pip' 2>/dev/null || skip "no pip or setuptools for $PY"
     src="$BATS_TEST_TMPDIR/src"
     mkdir -p "$src"
-    cp -r "$TESTS_SRC/../python" "$TESTS_SRC/../lib" "$src/"
+    cp -r "$TESTS_SRC/../python" "$TESTS_SRC/../lib" "$TESTS_SRC/../configure.ac" "$TESTS_SRC/../COPYING" "$src/"
     rm -rf "$src/python/build" "$src"/python/*.egg-info
     run env GUARD_LIBDIR="$(dirname "$GUARD_SO")" PIP_NO_INDEX=1 \
         "$PY" -m pip install -q --no-build-isolation --no-deps --target "$BATS_TEST_TMPDIR/site" "$src/python"
@@ -306,4 +301,26 @@ try:
 except libguard.ExecutionTimeout:
     print("OK", libguard.__file__)'
     [ "$status" -eq 0 ] && [[ "$output" == *"OK $BATS_TEST_TMPDIR/site/"* ]] || { echo "$output"; false; }
+}
+
+@test "the README's venv: python3 -m venv --system-site-packages, pip install --no-build-isolation (offline)" {
+    PY=/usr/bin/python3
+    "$PY" -c 'import ensurepip, setuptools, wheel' 2>/dev/null ||
+        skip "$PY lacks venv's ensurepip, setuptools or wheel (Debian: python3-venv python3-setuptools python3-wheel)"
+    src="$BATS_TEST_TMPDIR/src"
+    mkdir -p "$src"
+    cp -r "$TESTS_SRC/../python" "$TESTS_SRC/../lib" "$TESTS_SRC/../configure.ac" "$TESTS_SRC/../COPYING" "$src/"
+    rm -rf "$src/python/build" "$src"/python/*.egg-info
+    run "$PY" -m venv --system-site-packages "$BATS_TEST_TMPDIR/venv"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    run env GUARD_LIBDIR="$(dirname "$GUARD_SO")" PIP_NO_INDEX=1 \
+        "$BATS_TEST_TMPDIR/venv/bin/pip" install --no-build-isolation "$src/python"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    run "$BATS_TEST_TMPDIR/venv/bin/pip" show libguard
+    [[ "$output" == *$'\nLicense: MIT\n'* ]] || { echo "$output"; false; }
+    version=$(sed -n 's/^AC_INIT(\[libguard\], \[\([^]]*\)\].*/\1/p' "$TESTS_SRC/../configure.ac")
+    cd "$BATS_TEST_TMPDIR"
+    run "$BATS_TEST_TMPDIR/venv/bin/python" -c 'import libguard; print(libguard.__version__, libguard.__file__)'
+    [ "$status" -eq 0 ] && [[ "$output" == "$version $BATS_TEST_TMPDIR/venv/lib/python3."*"/site-packages/libguard/__init__.py" ]] ||
+        { echo "$output"; false; }
 }

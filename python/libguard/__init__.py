@@ -1,0 +1,39 @@
+"""Process guards over libguard's core: a faster drop-in for
+resiliparse.process_guard.
+
+time_guard and mem_guard make guards (decorators and context managers) that
+interrupt the task, the thread that entered them, when it runs too long
+without progress or holds too much memory; progress and progress_loop report
+progress.  The C extension libguard._core implements them.
+"""
+import enum as _enum
+
+from ._core import (ExecutionTimeout, MemGuard, MemoryLimitExceeded,
+                    ResiliparseGuardException, TimeGuard, __version__, mem_guard, progress,
+                    progress_loop, time_guard)
+
+
+class InterruptType(_enum.IntEnum):
+    """How a guard interrupts the task: see time_guard."""
+    exception = 0
+    signal = 1
+    exception_then_signal = 2
+
+
+exception = InterruptType.exception
+signal = InterruptType.signal
+exception_then_signal = InterruptType.exception_then_signal
+del _enum
+
+__all__ = [
+    "ExecutionTimeout", "InterruptType", "MemGuard", "MemoryLimitExceeded",
+    "ResiliparseGuardException", "TimeGuard", "mem_guard", "progress",
+    "progress_loop", "time_guard",
+]
+
+# What help(), repr and inspect.signature() name them by (the signatures'
+# defaults, InterruptType.exception_then_signal, are looked up in the
+# module named here).
+for _f in (time_guard, mem_guard, progress, progress_loop):
+    _f.__module__ = __name__
+del _f
