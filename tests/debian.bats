@@ -15,11 +15,12 @@ BATS_TEST_TIMEOUT=${BATS_DEBIAN_TEST_TIMEOUT:-300} # lintian alone takes a minut
 PY=/usr/bin/python3 # python3-libguard is for Debian's default Python 3
 
 setup_file() {
-    export DEBS_SKIP='' ROOT="$BATS_FILE_TMPDIR/root" CHANGES='' MA=''
+    export DEBS_SKIP='' ROOT="$BATS_FILE_TMPDIR/root" CHANGES='' MA='' GUARD_DEBS
     if [ -z "${GUARD_DEBS:-}" ]; then
         DEBS_SKIP="no packages to check: GUARD_DEBS=DIR names the output of dpkg-buildpackage -b (.ci/run sets it)"
         return 0
     fi
+    GUARD_DEBS=$(cd "$GUARD_DEBS" && pwd) || return 1 # the tests cd elsewhere
     CHANGES=$(ls "$GUARD_DEBS"/libguard_*.changes 2>/dev/null)
     [ "$(printf '%s\n' "$CHANGES" | grep -c .)" -eq 1 ] \
         || { echo "GUARD_DEBS=$GUARD_DEBS: expected one libguard_*.changes, found: $CHANGES" >&2; return 1; }
