@@ -88,7 +88,10 @@ lines_are() {
     grep -qx "usr/include/guard.h" <<<"$output"
     grep -qx "usr/lib/$MA/libguard.so" <<<"$output"
     grep -qx "usr/lib/$MA/pkgconfig/libguard.pc" <<<"$output"
-    grep -qx "usr/share/man/man3/libguard.3.gz" <<<"$output"
+    # Every section 3 page of the source, and nothing else.
+    want=$(cd "$TESTS_SRC/../man" && ls -- *.3 | sed 's|^|usr/share/man/man3/|; s|$|.gz|')
+    [ -n "$want" ] && [ "$(grep '^usr/share/man/man3/' <<<"$output" | sort)" = "$(sort <<<"$want")" ] \
+        || { echo "expected pages: $want"; echo "$output"; false; }
     [ "$(grep -cv '^usr/share/man/man3/' <<<"$output")" -eq 3 ] || { echo "$output"; false; }
     [ "$(readlink "$ROOT/usr/lib/$MA/libguard.so")" = libguard.so.0.0.0 ]
     # libguard.pc names the directories the files are in.
