@@ -75,22 +75,26 @@ static ssize_t close_keeping_errno(int fd, ssize_t result)
     return result;
 }
 
-/* fd is ours (a duplicate); st describes it. */
+/* st describes fd: a duplicate of ours, or fd 2 itself when the program
+ * left no descriptor free for a duplicate (then nothing else is opened). */
 static ssize_t write_now(int fd, const struct stat *st, const void *buf, size_t len)
 {
     if (S_ISSOCK(st->st_mode))
         return send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (!S_ISFIFO(st->st_mode) && !(S_ISCHR(st->st_mode) && isatty(fd)))
         return write(fd, buf, len);
-    char self[32];
-    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
-    int own = open(self, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (own >= 0)
-        return close_keeping_errno(own, write(own, buf, len));
-    if (errno == ENXIO)
-        return -1; /* a pipe nobody reads any more */
-    /* No /proc, or the pipe belongs to another user: write only what fits
-     * now.  A pipe with any free buffer takes PIPE_BUF bytes at once. */
+    if (fd != STDERR_FILENO) {
+        char self[32];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+        int own = open(self, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (own >= 0)
+            return close_keeping_errno(own, write(own, buf, len));
+        if (errno == ENXIO)
+            return -1; /* a pipe nobody reads any more */
+    }
+    /* No descriptor to spare, no /proc, or the pipe belongs to another user:
+     * write only what fits now.  A pipe with any free buffer takes PIPE_BUF
+     * bytes at once. */
     struct pollfd p = { .fd = fd, .events = POLLOUT };
     if (poll(&p, 1, 0) != 1 || (p.revents & (POLLERR | POLLHUP | POLLNVAL))
         || !(p.revents & POLLOUT)) {
@@ -106,10 +110,20 @@ ssize_t lg_output_stderr(const void *buf, size_t len)
         errno = EBADF;
         return -1;
     }
-    int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-    if (fd < 0)
-        return -1;
     struct stat st;
+    int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        if (errno != EMFILE && errno != ENFILE)
+            return -1;
+        /* Every descriptor taken (RLIMIT_NOFILE): fd 2 itself, checked just
+         * before; a program that swaps it in between is not guarded against. */
+        if (fstat(STDERR_FILENO, &st) != 0 || st.st_dev != original.dev
+            || st.st_ino != original.ino) {
+            errno = EBADF;
+            return -1;
+        }
+        return counted(write_now(STDERR_FILENO, &st, buf, len));
+    }
     if (fstat(fd, &st) != 0 || st.st_dev != original.dev || st.st_ino != original.ino) {
         errno = EBADF; /* another file has taken fd 2: not ours to write to */
         return close_keeping_errno(fd, -1);
