@@ -7,7 +7,11 @@
 
 void lg_log_configure(int kind, const char *path);
 void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* False with LIBGUARD_LOG=none: skip work whose only result is log lines. */
+/* From now on write no line: the Python package reports the steps itself
+ * (libguard_private_hold_log, preload.c). */
+void lg_log_hold(void);
+/* False with LIBGUARD_LOG=none or held: skip work whose only result is log
+ * lines. */
 bool lg_log_enabled(void);
 /* The guard wrapper learns which guard fired from this file
  * (LIBGUARD_STATUS_FILE): one word per step, "time" or "memory", after
