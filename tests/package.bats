@@ -252,7 +252,7 @@ check_cloudpickle() {
         [ -d "$debian" ] || { echo "$PY: no cloudpickle, and no $debian either"; return 1; }
         mkdir -p "$BATS_TEST_TMPDIR/cloudpickle-only"
         ln -sfn "$debian" "$BATS_TEST_TMPDIR/cloudpickle-only/cloudpickle"
-        vars=(PYTHONPATH="$(ext_dir "$PY"):$TESTS_SRC/python:$BATS_TEST_TMPDIR/cloudpickle-only")
+        vars=(PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python:$BATS_TEST_TMPDIR/cloudpickle-only")
     fi
     pkg "${vars[@]}" -- cloudpickled
     status_is 0 && says "^CLOUD work \('timeout', 5\) 0"
