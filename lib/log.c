@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,12 +20,20 @@
 static int log_kind = LG_LOG_STDERR;
 static char log_path[LG_PATH_MAX];
 static char status_path[LG_PATH_MAX];
+/* The Python package reports through Python's logging instead: lines are
+ * dropped (lg_log_hold). */
+static _Atomic bool held;
 
 void lg_log_configure(int kind, const char *path)
 {
     log_kind = kind;
     if (path)
         snprintf(log_path, sizeof log_path, "%s", path);
+}
+
+void lg_log_hold(void)
+{
+    atomic_store(&held, true);
 }
 
 void lg_status_configure(const char *path)
@@ -52,7 +61,7 @@ static size_t prefix(char *buf, size_t size)
 
 void lg_log(const char *fmt, ...)
 {
-    if (log_kind == LG_LOG_NONE)
+    if (!lg_log_enabled())
         return;
     int saved_errno = errno;
     char line[1024];
@@ -95,7 +104,7 @@ void lg_log_batch_flush(struct lg_log_batch *b)
 
 bool lg_log_enabled(void)
 {
-    return log_kind != LG_LOG_NONE;
+    return log_kind != LG_LOG_NONE && !atomic_load_explicit(&held, memory_order_relaxed);
 }
 
 void lg_status_note(const char *what)

@@ -13,7 +13,11 @@ void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct lg_log_batch { char buf[4096]; size_t used; };
 void lg_log_batch_line(struct lg_log_batch *b, const char *text, size_t len);
 void lg_log_batch_flush(struct lg_log_batch *b);
-/* False with LIBGUARD_LOG=none: skip work whose only result is log lines. */
+/* From now on write no line: the Python package reports the steps itself
+ * (libguard_package_hold_log, preload.c). */
+void lg_log_hold(void);
+/* False with LIBGUARD_LOG=none or held: skip work whose only result is log
+ * lines. */
 bool lg_log_enabled(void);
 /* The guard wrapper learns which guard fired from this file
  * (LIBGUARD_STATUS_FILE): one word per step, "time" or "memory", after

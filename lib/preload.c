@@ -35,6 +35,7 @@ uint64_t lg_coarse_lag;
 
 static struct lg_settings settings;
 static uint64_t max_bytes; /* the memory limit, resolved */
+static bool armed_from_env; /* process guards from LIBGUARD_* settings */
 
 static pid_t current_tid(void)
 {
@@ -198,6 +199,22 @@ static void in_child(void)
         lg_watchdog_poke(now);
 }
 
+/* ---- the Python package's log ------------------------------------------ */
+
+/* Private to the Python package (libguard._core declares it; not in guard.h,
+ * listed apart in libguard.map): a Python library reports through Python's
+ * logging and warnings, not raw lines on stderr.  So the core's lines are
+ * held from now on unless LIBGUARD_LOG asks for them or the shim armed
+ * process guards (its log stays as it is).  1: held, the caller reports;
+ * 0: the lines are written as before. */
+__attribute__((visibility("default"))) int libguard_package_hold_log(void)
+{
+    if ((settings.set & (1u << LG_OPT_LOG)) || armed_from_env)
+        return 0;
+    lg_log_hold();
+    return 1;
+}
+
 /* ---- start-up --------------------------------------------------------- */
 
 /* A program the selection leaves out arms nothing, starts no thread, writes
@@ -309,7 +326,8 @@ __attribute__((constructor)) static void libguard_init(void)
     lg_report_configure(&settings, max_bytes);
 
     /* Before arming: a step must find the CPython route in place. */
-    if (settings.timeout_ns || max_bytes)
+    armed_from_env = settings.timeout_ns || max_bytes;
+    if (armed_from_env)
         lg_python_setup(settings.python_signal);
     if (settings.timeout_ns) {
         struct lg_desc d = process_desc(LG_KIND_TIME);

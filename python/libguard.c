@@ -21,6 +21,11 @@
  *       interval is short, so a busy thread hands the GIL over at once.
  *   The exception is raised only if the guard that fired is still active in
  *   that thread: a step racing with leaving the guard is dropped.
+ * - Reporting: unless LIBGUARD_LOG is set or the shim armed process guards,
+ *   the core writes no line (libguard_package_hold_log) and whoever raises
+ *   the exception reports it, GIL held, through _helpers._report (logging,
+ *   warnings): our signal handler in the main thread, the helper thread for
+ *   the others.
  * - Signal steps are the core's: tgkill to the guard's thread.  CPython runs
  *   signal handlers in the main thread only, so for a guard in another
  *   thread SIGINT raises KeyboardInterrupt in the MAIN thread, and SIGTERM
@@ -66,6 +71,10 @@ extern int libguard_package_signal_blocked(pid_t tid, int signo);
 
 static PyObject *base_exc, *timeout_exc, *memory_exc;
 static PyObject *reduce_guarded; /* libguard._helpers._reduce_guarded */
+static PyObject *report;         /* libguard._helpers._report, when the core's log is held */
+
+/* libguard.so's entry point for this package only (lib/preload.c). */
+int libguard_package_hold_log(void);
 static PyObject *update_wrapper; /* functools.update_wrapper */
 
 /* ---- guard objects ------------------------------------------------------- */
@@ -115,6 +124,7 @@ struct request {
     _Atomic int state;
     uint64_t serial;              /* 0: a process guard (the shim's) */
     int kind;
+    int step;
     pid_t tid;
     unsigned long ident;          /* threading.get_ident() of the target */
     char message[160];
@@ -197,6 +207,20 @@ static void unhurry_gil(void)
     pthread_mutex_unlock(&hurry_lock);
 }
 
+/* Report a step that was raised (GIL held), without disturbing the
+ * exception being raised: a report that fails is dropped. */
+static void report_step(int kind, int step, const char *message, pid_t tid)
+{
+    if (!report)
+        return;
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyObject *r = PyObject_CallFunction(report, "iisi", kind, step, message, (int)tid);
+    Py_XDECREF(r);
+    PyErr_Clear();
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+}
+
 /* Helper thread: take the GIL, set the async exception.  Owns nothing of
  * libguard's; may be ended by the interpreter if it is finalising. */
 static void *helper(void *arg)
@@ -214,8 +238,11 @@ static void *helper(void *arg)
     struct entry *e;
     if (!is_finalising() && still_active(r, &e)) {
         unsigned long ident = r->ident ? r->ident : main_ident;
-        if (PyThreadState_SetAsyncExc(ident, class_of(r->kind)) == 1 && e)
-            e->delivered = 1;
+        if (PyThreadState_SetAsyncExc(ident, class_of(r->kind)) == 1) {
+            if (e)
+                e->delivered = 1;
+            report_step(r->kind, r->step, r->message, r->tid);
+        }
     }
     atomic_store(&r->state, FREE);
     PyGILState_Release(st);
@@ -254,6 +281,7 @@ static void on_step(const struct guard_event *ev, void *arg)
         return; /* 64 undelivered exceptions: the signal steps follow */
     r->serial = ev->process_guard ? 0 : (uint64_t)(uintptr_t)ev->user_data;
     r->kind = ev->kind;
+    r->step = ev->step;
     r->tid = ev->tid;
     r->ident = (unsigned long)ev->thread;
     snprintf(r->message, sizeof r->message, "%s", ev->message ? ev->message : "");
@@ -276,6 +304,7 @@ static PyObject *on_signal(PyObject *self, PyObject *args)
     (void)args;
     pid_t me = getpid();
     PyObject *raise = NULL;
+    int kind = 0, step = 0;
     char message[sizeof requests[0].message];
     for (int i = 0; i < N_REQUESTS; i++) {
         struct request *r = &requests[i];
@@ -287,11 +316,14 @@ static PyObject *on_signal(PyObject *self, PyObject *args)
         struct entry *e;
         if (!raise && still_active(r, &e)) {
             raise = class_of(r->kind);
+            kind = r->kind;
+            step = r->step;
             memcpy(message, r->message, sizeof message);
         }
         atomic_store(&r->state, FREE);
     }
     if (raise && !is_finalising()) {
+        report_step(kind, step, message, me);
         PyErr_SetString(raise, message);
         return NULL;
     }
@@ -1257,6 +1289,8 @@ PyMODINIT_FUNC PyInit__core(void)
         goto fail;
     }
     install_signal_route(helpers);
+    if (libguard_package_hold_log() == 1 && !(report = PyObject_GetAttrString(helpers, "_report")))
+        goto fail;
     Py_DECREF(helpers);
     return m;
 fail:

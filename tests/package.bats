@@ -331,6 +331,79 @@ check_shim() {
     each check_shim
 }
 
+# ---- reporting: logging and warnings, raw lines only when asked ---------------------
+
+stderr_to() { local file=$1; shift; "$@" 2>"$file"; }
+# pkg_err [VAR=VALUE...] -- ARGS...: pkg with stderr apart, in $errors.
+pkg_err() {
+    local err="$BATS_TEST_TMPDIR/stderr" vars=()
+    while [ "$1" != "--" ]; do vars+=("$1"); shift; done
+    shift
+    run stderr_to "$err" timeout -k 5 "${PY_LIMIT:-60}" \
+        env PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" "$PY" "$PROG" "$@"
+    errors=$(cat "$err")
+}
+step_record='^WARNING libguard no progress for [0-9]+ms \(limit 50ms\): ExecutionTimeout to main thread, step 1 of 3$'
+raw_step='^libguard\[[0-9]+\]: no progress for [0-9]+ms \(limit 50ms\): .* to main thread, step 1 of 3$'
+count_is() { # N PATTERN: N lines of $errors match
+    local n
+    n=$(grep -cE -- "$2" <<<"$errors" || true)
+    [ "$n" -eq "$1" ] || { echo "$PY: $n lines /$2/ on stderr, expected $1:"; echo "$errors"; return 1; }
+}
+
+check_quiet() {
+    pkg_err -- five plain
+    status_is 0 && says '^CAUGHT 5$' &&
+        { [ -z "$errors" ] || { echo "$PY: stderr:"; echo "$errors"; false; }; }
+}
+@test "five guards firing in a plain loop write nothing on stderr" {
+    each check_quiet
+}
+
+check_logging() {
+    pkg_err -- five logging
+    status_is 0 && says '^CAUGHT 5$' && count_is 5 "$step_record" && count_is 5 .
+}
+@test "with logging.basicConfig(): one WARNING of the libguard logger per step, nothing else" {
+    each check_logging
+}
+
+check_ladder_reports() {
+    local target=$2
+    pkg -- ladder_reports "$1"
+    status_is 0 && says '^CAUGHT 3$' &&
+        says "^LOG WARNING no progress for [0-9]+ms \(limit 100ms\): ExecutionTimeout to $target, step 1 of 3\$" &&
+        says "^LOG WARNING .*: ExecutionTimeout to $target, step 2 of 3\$" &&
+        says "^LOG WARNING .*: ExecutionTimeout to $target, step 3 of 3\$" &&
+        [ "$(grep -c '^LOG' <<<"$output")" -eq 3 ] &&
+        says "^WARN RuntimeWarning $target: no progress after 3 ExecutionTimeout exceptions" &&
+        [ "$(grep -c '^WARN' <<<"$output")" -eq 1 ]
+}
+@test "the exception ladder's third step: a RuntimeWarning that catch_warnings records (main thread, other thread)" {
+    each check_ladder_reports main 'main thread'
+    each check_ladder_reports thread 'thread [0-9]+'
+}
+
+check_log_stderr() {
+    pkg_err LIBGUARD_LOG=stderr -- five logging
+    status_is 0 && says '^CAUGHT 5$' && count_is 5 "$raw_step" && count_is 0 '^WARNING libguard'
+}
+@test "LIBGUARD_LOG=stderr: the core's raw lines, and no logging records doubling them" {
+    each check_log_stderr
+}
+
+check_shim_log() {
+    pkg_err LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=60 -- five logging
+    status_is 0 && says '^CAUGHT 5$' && count_is 5 "$raw_step" && count_is 0 '^WARNING libguard' &&
+        pkg_err LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.4 -- shim &&
+        status_is 0 && says '^EXC ' &&
+        grep -qE '^libguard\[[0-9]+\]: no progress for [0-9.]+m?s \(limit 400ms\): .* to main thread, step 1 of 3$' <<<"$errors" ||
+        { echo "$PY: stderr:"; echo "$errors"; false; }
+}
+@test "under the shim with LIBGUARD_TIMEOUT: the shim's log on stderr as before" {
+    each check_shim_log
+}
+
 # ---- installing -----------------------------------------------------------------------
 
 @test "pip install --no-build-isolation from the source tree (Debian's setuptools, offline)" {

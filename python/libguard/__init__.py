@@ -5,8 +5,14 @@ time_guard and mem_guard make guards (decorators and context managers) that
 interrupt the task, the thread that entered them, when it runs too long
 without progress or holds too much memory; progress and progress_loop report
 progress.  The C extension libguard._core implements them.
+
+Steps are reported through the "libguard" logger (a WARNING each) and, at
+the last step of the exception ladder, a RuntimeWarning; nothing is written
+to stderr unless LIBGUARD_LOG asks for the core's lines or the libguard.so
+shim guards the process (its log stays as it is).
 """
 import enum as _enum
+import logging as _logging
 
 from ._core import (ExecutionTimeout, MemGuard, MemoryLimitExceeded,
                     ResiliparseGuardException, TimeGuard, __version__, mem_guard, progress,
@@ -24,6 +30,10 @@ exception = InterruptType.exception
 signal = InterruptType.signal
 exception_then_signal = InterruptType.exception_then_signal
 del _enum
+
+# A library's logger: silent until the program configures logging.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+del _logging
 
 __all__ = [
     "ExecutionTimeout", "InterruptType", "MemGuard", "MemoryLimitExceeded",

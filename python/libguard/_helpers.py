@@ -1,5 +1,6 @@
 """The parts of libguard._core best said in Python, which it calls: pickling
-a guarded function, and the signal LIBGUARD_PYTHON_SIGNAL names."""
+a guarded function, the signal LIBGUARD_PYTHON_SIGNAL names, and reporting
+a step through logging and warnings."""
 from typing import Any, Tuple, Union
 
 
@@ -36,3 +37,18 @@ def _python_signal() -> int:
         return int(getattr(s, v if v.startswith('SIG') else 'SIG' + v))
     except AttributeError:
         return int(s.SIGURG)
+
+
+def _report(kind: int, step: int, message: str, tid: int) -> None:
+    """A step of the exception ladder, as it is raised (by the thread that
+    raises it): a WARNING of the "libguard" logger with the text of the
+    core's step line and, at the last step, a RuntimeWarning, as Resiliparse
+    gives.  Only when the core writes no line of its own (see _core)."""
+    import logging, os, warnings
+    what = 'MemoryLimitExceeded' if kind == 2 else 'ExecutionTimeout'
+    target = 'main thread' if tid == os.getpid() else 'thread %d' % tid
+    logging.getLogger('libguard').warning('%s: %s to %s, step %d of 3',
+                                          message, what, target, step)
+    if step == 3:
+        warnings.warn('%s: no progress after 3 %s exceptions; this guard raises nothing more '
+                      'until progress' % (target, what), RuntimeWarning, stacklevel=2)

@@ -579,6 +579,64 @@ def shim():
         say("EXC", ms(t0), type(e).__module__ + "." + name_of(e), type(e) is ExecutionTimeout)
 
 
+# ---- reporting: logging and warnings, not raw lines on stderr ---------------------
+
+def five(config="plain"):
+    """Five guards firing in a plain loop; "logging": after logging.basicConfig()."""
+    if config == "logging":
+        import logging
+        logging.basicConfig(format="%(levelname)s %(name)s %(message)s")
+    caught = 0
+    for _ in range(5):
+        try:
+            with time_guard(timeout_ms=50, interrupt_type=InterruptType.exception):
+                spin(5)
+        except ExecutionTimeout:
+            caught += 1
+    say("CAUGHT", caught)
+
+
+def ladder_reports(where="main"):
+    """The exception ladder to its third step, in the main thread or another:
+    print the libguard logger's records ("LOG") and the warnings ("WARN")."""
+    import logging
+    import warnings
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+    logging.getLogger("libguard").addHandler(Keep())
+
+    def run():
+        caught = []
+        end = time.monotonic() + 5
+        def busy_until():  # its back-edge in a frame of its own (gh-108214)
+            while len(caught) < 3 and time.monotonic() < end:
+                tick()
+        with time_guard(timeout_ms=100, grace_period_ms=100,
+                        interrupt_type=InterruptType.exception):
+            while len(caught) < 3 and time.monotonic() < end:
+                try:
+                    busy_until()
+                except ExecutionTimeout as e:
+                    caught.append(e)
+        say("CAUGHT", len(caught))
+
+    with warnings.catch_warnings(record=True) as caught_warnings:
+        warnings.simplefilter("always")
+        if where == "main":
+            run()
+        else:
+            t = threading.Thread(target=run)
+            t.start()
+            t.join()
+    for r in records:
+        say("LOG", r.levelname, r.getMessage())
+    for w in caught_warnings:
+        say("WARN", w.category.__name__, w.message)
+
+
 # ---- leaving while a step fires ---------------------------------------------------
 
 def race():
