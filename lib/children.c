@@ -96,8 +96,11 @@ static bool carries_guard(pid_t pid)
     return found;
 }
 
-/* Did pid start less than young_ns ago?  (/proc/PID/stat's start time, in
- * clock ticks since boot.) */
+/* Did pid start less than young_ns ago (/proc/PID/stat's start time, in
+ * clock ticks since boot), or has it just ended, not reaped yet?  Either way
+ * its guard cannot be seen, and the parent's wait is about to begin or end:
+ * a child's own step can end it a moment before the parent's deadline,
+ * which comes at about the same time when both have the same timeout. */
 static bool is_young(pid_t pid, uint64_t young_ns)
 {
     char path[64], stat[512];
@@ -106,9 +109,12 @@ static bool is_young(pid_t pid, uint64_t young_ns)
         return false;
     const char *p = strrchr(stat, ')'); /* the name may hold spaces and ')' */
     unsigned long long ticks;
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-                            "%*d %*d %*d %*d %llu", &ticks) != 1)
+    char state;
+    if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                            "%*d %*d %*d %*d %llu", &state, &ticks) != 2)
         return false;
+    if (state == 'Z')
+        return true;
     struct timespec boot;
     long hz = sysconf(_SC_CLK_TCK);
     if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0)

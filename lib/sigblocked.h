@@ -8,9 +8,11 @@
 #include <sys/types.h>
 
 /* Thread `tid` of this process blocks `signo` (SigBlk of
- * /proc/self/task/TID/status).  False when that cannot be read.  A few
- * microseconds (one open and read): for the watchdog at a step, not for hot
- * paths.  Never blocks on the program. */
+ * /proc/self/task/TID/status), and still does 10 ms later: a mask set for an
+ * instant (CPython's around the vfork of a subprocess) does not count.
+ * False when that cannot be read.  A few microseconds when the signal is not
+ * blocked, up to 10 ms when it is: for the watchdog at a step, not for hot
+ * paths.  Never waits for the program. */
 bool lg_signal_blocked(pid_t tid, int signo);
 
 #endif

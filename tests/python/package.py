@@ -536,7 +536,7 @@ def blocked_signal():
     """The main thread blocks the package's signal: the exception still comes
     at the first step (through the slower route), and the mask stays the
     program's, with nothing left pending."""
-    urg = signal.Signals(libguard._python_signal())
+    urg = signal.Signals(libguard._helpers._python_signal())
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {urg}) | {urg}
     t0 = time.monotonic()
     try:
