@@ -10,6 +10,8 @@
 load helpers
 load pythons
 
+bats_require_minimum_version 1.5.0
+
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() {
@@ -44,8 +46,12 @@ pkg() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    run timeout -k 5 "${PY_LIMIT:-60}" env PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" \
-        "$PY" "$PROG" "$@"
+    # stdout and stderr apart: the shim logs the first step's stacks after
+    # the exception went out, while the program prints.
+    run --separate-stderr timeout -k 5 "${PY_LIMIT:-60}" \
+        env PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" "$PY" "$PROG" "$@"
+    output="$output${stderr:+
+$stderr}"
 }
 
 
