@@ -1,5 +1,5 @@
-/* The CPython exception route (SPEC "Escalation"; see
- * notes/cpython-interrupts.md for the version-by-version facts).
+/* The CPython exception route (doc/design.md, "The CPython route", says
+ * what each CPython version offers and why this is the way).
  *
  * - The preload constructor finds CPython's C API with dlsym (a shared
  *   libpython, or a python executable with the interpreter linked in) and

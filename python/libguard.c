@@ -12,7 +12,7 @@
  *   blocks.  It queues the exception (a slot of a fixed ring) and then:
  *     main thread: sends LIBGUARD_PYTHON_SIGNAL (SIGURG) with tgkill; our
  *       Python-level handler for it raises the exception, promptly, even
- *       inside time.sleep, select or read (notes/cpython-interrupts.md);
+ *       inside time.sleep, select or read (doc/design.md, "The CPython route");
  *     other threads (or a main thread whose signal the program handles or
  *       blocks):
  *       starts a disposable helper thread that takes the GIL and calls
