@@ -122,11 +122,14 @@ need_pid_namespace() {
 # of the interpreter (a loaded machine) is not what gets interrupted.
 check_python_parent() {
     run timeout 30 env "${TREE[@]}" LIBGUARD_TIMEOUT=1 LIBGUARD_GRACE_PERIOD=0.5 "$PY" -c '
-import ctypes, subprocess, sys
+import ctypes, os, subprocess, sys
 progress = ctypes.CDLL(None).guard_progress  # exported by the preloaded shim
+# The steps time out sooner than the parent: the stuck one ends well before
+# the parent'"'"'s deadline, and the other outlasts it, waited for.
+steps = dict(os.environ, LIBGUARD_TIMEOUT="0.6")
 for name, how in ("a", "stuck"), ("b", "1500"):
     progress()
-    print(name, "returned", subprocess.run([sys.argv[1], name, how]).returncode, flush=True)
+    print(name, "returned", subprocess.run([sys.argv[1], name, how], env=steps).returncode, flush=True)
 ' "$STEP"
     status_is 0 && grep -qx 'a returned -2' <<<"$output" && done_ b \
         && grep -qx 'b returned 0' <<<"$output" && only_laddered a
