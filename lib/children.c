@@ -109,11 +109,12 @@ static bool is_young(pid_t pid, uint64_t young_ns)
         return false;
     const char *p = strrchr(stat, ')'); /* the name may hold spaces and ')' */
     unsigned long long ticks;
+    unsigned flags;
     char state;
-    if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-                            "%*d %*d %*d %*d %llu", &state, &ticks) != 2)
+    if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u %*u %*u %*u %*u %*u %*u %*d %*d "
+                            "%*d %*d %*d %*d %llu", &state, &flags, &ticks) != 3)
         return false;
-    if (state == 'Z')
+    if (state == 'Z' || (flags & 0x4)) /* ended, or ending (PF_EXITING) */
         return true;
     struct timespec boot;
     long hz = sysconf(_SC_CLK_TCK);

@@ -35,7 +35,8 @@ void lg_children_name_watchdog(void);
  * call's name into `call`.  When no child runs it but one started less
  * than `young_ns` ago (its guard may not have started yet: ld.so, the
  * constructor) or has just ended (a zombie: the wait is ending), returns
- * minus that child's pid: ask again soon.  Else 0.
+ * minus that child's pid: ask again soon.  A child that is exiting counts
+ * as one that has ended.  Else 0.
  * For the watchdog, at a deadline only: it reads a few /proc files, never
  * blocks on the program, takes no lock the program may hold, and changes
  * nothing. */
