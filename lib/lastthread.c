@@ -59,15 +59,8 @@ static bool read_stat(pid_t tid, char *state, long *threads)
         snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
     else
         snprintf(path, sizeof path, "/proc/self/stat");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (!lg_read_own(path, buf, sizeof buf))
         return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
-    buf[n] = '\0';
     const char *p = strrchr(buf, ')'); /* the name may hold spaces and ')' */
     if (!p || p[1] != ' ' || !p[2])
         return false;
