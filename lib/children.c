@@ -101,7 +101,7 @@ static bool carries_guard(pid_t pid)
  * its guard cannot be seen, and the parent's wait is about to begin or end:
  * a child's own step can end it a moment before the parent's deadline,
  * which comes at about the same time when both have the same timeout. */
-static bool is_young(pid_t pid, uint64_t young_ns)
+static bool starting_or_ending(pid_t pid, uint64_t young_ns)
 {
     char path[64], stat[512];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -136,7 +136,7 @@ static pid_t guarded_in_list(const char *list, uint64_t young_ns)
             break;
         if (pid > 0 && carries_guard((pid_t)pid))
             return (pid_t)pid;
-        if (pid > 0 && !young && is_young((pid_t)pid, young_ns))
+        if (pid > 0 && !young && starting_or_ending((pid_t)pid, young_ns))
             young = -(pid_t)pid;
     }
     return young;
@@ -243,7 +243,7 @@ pid_t lg_children_guarded_wait(pid_t tid, uint64_t young_ns, char *call, size_t 
     }
     if (!name)
         return 0;
-    pid_t child = only ? (carries_guard(only) ? only : is_young(only, young_ns) ? -only : 0)
+    pid_t child = only ? (carries_guard(only) ? only : starting_or_ending(only, young_ns) ? -only : 0)
                        : any_guarded_child(young_ns);
     snprintf(call, size, "%s", name);
     return child;
