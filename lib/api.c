@@ -123,7 +123,7 @@ static struct lg_desc thread_desc(int kind, int interrupt, int send_kill, void *
         .start_ns = lg_now(),
         .interrupt = (uint64_t)interrupt,
         .send_kill = send_kill != 0,
-        .cookie = (uint64_t)(uintptr_t)user_data,
+        .user_data = (uint64_t)(uintptr_t)user_data,
     };
     return d;
 }
@@ -243,7 +243,7 @@ static bool handler_raise(struct lg_guard *g, const struct lg_desc *d, int step,
         .process_guard = d->from_env != 0,
         .tid = (pid_t)d->tid,
         .thread = (pthread_t)d->thread,
-        .user_data = d->from_env ? NULL : (void *)(uintptr_t)d->cookie,
+        .user_data = d->from_env ? NULL : (void *)(uintptr_t)d->user_data,
         .message = message,
     };
     h->fn(&ev, h->arg);

@@ -1,9 +1,4 @@
-/* The escalation ladder (doc/design.md):
- *
- *   step  exception     signal              exception_then_signal
- *   1     exception     SIGINT              exception
- *   2     exception     SIGTERM             SIGINT
- *   3     exception+    SIGTERM/SIGKILL     SIGTERM/SIGKILL
+/* Firing a step of the escalation ladder (the table is escalation.c's).
  *
  * Signals go to the guard's thread with tgkill, never to the whole process,
  * but for a main thread that has ended while other threads run on (it gets
@@ -31,25 +26,15 @@
 const struct lg_route *_Atomic lg_default_route;
 const struct lg_route *_Atomic lg_handler_route;
 
-enum action { RAISE, SEND_INT, SEND_TERM, SEND_LAST };
-
-static const enum action ladder[3][LG_LADDER_STEPS] = {
-    [LG_INTERRUPT_EXCEPTION] = { RAISE, RAISE, RAISE },
-    [LG_INTERRUPT_SIGNAL] = { SEND_INT, SEND_TERM, SEND_LAST },
-    [LG_INTERRUPT_EXCEPTION_THEN_SIGNAL] = { RAISE, SEND_INT, SEND_LAST },
-};
-
 static const struct lg_route *usable(const struct lg_route *r, const struct lg_desc *d)
 {
     return r && (!r->available || r->available(d)) ? r : NULL;
 }
 
-/* The guard's own route, else a handler the C program registered (it asked
- * for it explicitly), else the interpreter's. */
+/* A handler the C program registered (it asked for it explicitly), else
+ * the interpreter's. */
 static const struct lg_route *route_of(const struct lg_desc *d)
 {
-    if (d->route)
-        return usable((const struct lg_route *)(uintptr_t)d->route, d);
     const struct lg_route *r = usable(atomic_load(&lg_handler_route), d);
     return r ? r : usable(atomic_load(&lg_default_route), d);
 }
@@ -72,10 +57,10 @@ static void describe_target(const struct lg_desc *d, bool main_ended, char *buf,
 }
 
 static void interrupt(struct lg_guard *g, const struct lg_desc *d, int step, const char *why,
-                      const struct lg_route *route, enum action action, int signo,
+                      const struct lg_route *route, int signo,
                       bool main_ended, const char *what, const char *target)
 {
-    if (action == RAISE) {
+    if (!signo) {
         char message[200];
         snprintf(message, sizeof message, "%s", why);
         if (!route->raise(g, d, step, message))
@@ -112,16 +97,13 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
                    "no handler registered): interrupting with signals (SIGINT, SIGTERM%s)",
                    d->send_kill ? ", SIGKILL" : "");
     }
-    enum action action = ladder[row][step - 1];
-    int signo = action == SEND_INT ? SIGINT
-              : action == SEND_TERM ? SIGTERM
-              : action == SEND_LAST ? (d->send_kill ? SIGKILL : SIGTERM) : 0;
+    int signo = lg_step_signal(row, step, d->send_kill); /* 0: raise */
 
     char target[48], what[64];
     describe_target(d, main_ended, target, sizeof target);
-    if (action == RAISE && route == atomic_load(&lg_handler_route))
+    if (!signo && route == atomic_load(&lg_handler_route))
         snprintf(what, sizeof what, "the interrupt handler");
-    else if (action == RAISE)
+    else if (!signo)
         snprintf(what, sizeof what, "%s",
                  d->kind == LG_KIND_TIME ? "ExecutionTimeout" : "MemoryLimitExceeded");
     else
@@ -129,18 +111,18 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
 
     const char *dry = d->dry_run ? " (dry run: nothing sent)" : "";
     lg_log("%s: %s to %s, step %d of %d%s", why, what, target, step, LG_LADDER_STEPS, dry);
-    lg_status_note(d->kind == LG_KIND_TIME ? "time" : "memory");
+    lg_status_note(d->kind == LG_KIND_TIME ? LG_STATUS_TIME : LG_STATUS_MEMORY);
     lg_report_step((int)d->kind, step, what);
     /* Where the target is, seen before the interrupt moves it, and logged
      * after it: writing it must not delay the step.  But for a signal that
      * ends the process, which would leave nobody to log it. */
     struct lg_stack where;
     bool seen = step == 1 && lg_stack_capture(d, main_ended ? "main thread" : target, &where);
-    bool fatal = !d->dry_run && action != RAISE && ends_process(signo);
+    bool fatal = !d->dry_run && signo && ends_process(signo);
     if (seen && fatal)
         lg_stack_log(&where);
     if (!d->dry_run)
-        interrupt(g, d, step, why, route, action, signo, main_ended, what, target);
+        interrupt(g, d, step, why, route, signo, main_ended, what, target);
     if (seen && !fatal)
         lg_stack_log(&where);
 }

@@ -107,11 +107,11 @@ bool lg_log_enabled(void)
     return log_kind != LG_LOG_NONE && !atomic_load_explicit(&held, memory_order_relaxed);
 }
 
-void lg_status_note(const char *what)
+void lg_status_note(enum lg_status_event event)
 {
     if (!status_path[0])
         return;
     char line[32];
-    int n = snprintf(line, sizeof line, "%s\n", what);
-    lg_output_append(status_path, line, (size_t)n); /* the wrapper's own file */
+    size_t n = lg_status_line(event, getpid(), line, sizeof line);
+    lg_output_append(status_path, line, n); /* the wrapper's own file */
 }

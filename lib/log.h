@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "status.h"
+
 void lg_log_configure(int kind, const char *path);
 void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Many lines written together, a few per write (a stack dump): each line gets
@@ -19,10 +21,9 @@ void lg_log_hold(void);
 /* False with LIBGUARD_LOG=none or held: skip work whose only result is log
  * lines. */
 bool lg_log_enabled(void);
-/* The guard wrapper learns which guard fired from this file
- * (LIBGUARD_STATUS_FILE): one word per step, "time" or "memory", after
- * "started PID" when the shim has armed (so it knows the shim got in). */
+/* The guard wrapper's status file (LIBGUARD_STATUS_FILE; its lines are
+ * status.h's): where to append, and one event of this process. */
 void lg_status_configure(const char *path);
-void lg_status_note(const char *what);
+void lg_status_note(enum lg_status_event event);
 
 #endif

@@ -1,5 +1,5 @@
-/* Resident memory: sampling it, sizes relative to the memory available, and
- * how soon to sample again. */
+/* Resident memory of this process: sampling it, and how soon to sample
+ * again.  What a share of memory is, and reading a size, are memsize.h's. */
 #ifndef LIBGUARD_MEMORY_H
 #define LIBGUARD_MEMORY_H
 
@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memsize.h"
 #include "options.h"
 
 /* Resident bytes of this process (/proc/self/statm), or 0 if unreadable
@@ -14,15 +15,6 @@
 uint64_t lg_memory_resident(void);
 /* After fork: the kept descriptor names the parent; open ours. */
 void lg_memory_forget(void);
-
-/* The memory a share ("50%") is taken of: the cgroup limit of this process
- * (v2 memory.max, else v1 memory.limit_in_bytes), else MemTotal.  `source`
- * says which.  0 when none can be read. */
-uint64_t lg_memory_available(const char **source);
-/* Parse a cgroup limit file's content ("max", a number): 0 for no limit. */
-uint64_t lg_memory_parse_cgroup_limit(const char *text);
-/* Resolve a size to bytes; NULL on success, else why not. */
-const char *lg_memory_resolve(const struct lg_size *size, uint64_t *bytes);
 
 /* How long until the next sample, given the smallest headroom (bytes under
  * a limit; 0 when over), the growth observed, and the longest interval. */

@@ -36,7 +36,6 @@ struct option {
     const char *const *choices; /* T_ENUM: NULL-terminated, value = index */
     uint64_t min_ns;         /* durations: smallest valid value */
     const char *valid;       /* T_ENUM: the phrase listing valid values */
-    bool unsupported;        /* parsed, but this version cannot do it yet */
 };
 
 static const char *const interrupt_choices[] = { "exception", "signal", "exception_then_signal", NULL };
@@ -186,8 +185,6 @@ static const char *parse_row(const struct option *row, const char *text,
             strcpy(field, text); /* it fits: lg_parse_cmds checked */
         break;
     }
-    if (!problem && row->unsupported)
-        return "is not supported by this version of libguard yet: unset it";
     return problem;
 }
 

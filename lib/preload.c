@@ -233,10 +233,8 @@ static bool left_out(void)
     const char *status = getenv("LIBGUARD_STATUS_FILE");
 #endif
     if (status && *status) {
-        char note[32];
-        snprintf(note, sizeof note, "skipped %d", (int)getpid());
         lg_status_configure(status);
-        lg_status_note(note);
+        lg_status_note(LG_STATUS_SKIPPED);
         lg_status_configure(NULL);
     }
     return true;
@@ -313,9 +311,7 @@ __attribute__((constructor)) static void libguard_init(void)
     lg_status_configure(settings.status_path);
     lg_activity_configure(settings.progress, settings.progress_path);
     lg_children_configure(settings.children == LG_CHILDREN_INHERIT);
-    char started[32]; /* the guard wrapper's handshake: libguard got into this process */
-    snprintf(started, sizeof started, "started %d", (int)getpid());
-    lg_status_note(started);
+    lg_status_note(LG_STATUS_STARTED); /* the guard wrapper's handshake: libguard got in */
     if (settings.children == LG_CHILDREN_NONE) {
         strip_from_preload();
         unset_settings();

@@ -49,8 +49,7 @@ struct lg_desc {
     uint64_t dry_run;
     uint64_t from_env;           /* the process guard the shim armed */
     uint64_t activity;           /* time: activity counts as progress (LIBGUARD_PROGRESS) */
-    uint64_t route;              /* const struct lg_route *, or 0: the default */
-    uint64_t cookie;             /* for the route: which exception object, etc. */
+    uint64_t user_data;          /* C API: the handler's argument (guard_*_begin) */
 };
 #define LG_DESC_WORDS (sizeof(struct lg_desc) / sizeof(uint64_t))
 

@@ -23,6 +23,7 @@
 #include "activity.h"
 #include "children.h"
 #include "clock.h"
+#include "escalation.h"
 #include "ladder.h"
 #include "lastthread.h"
 #include "log.h"
@@ -43,10 +44,7 @@ static _Atomic bool started;
 /* The watchdog's own state for one slot. */
 struct watch {
     uint32_t seq;            /* the incarnation of the slot this belongs to */
-    int step;                /* steps fired, 0..LG_LADDER_STEPS */
-    uint64_t step_ns;        /* when the last one fired */
-    uint64_t last_progress;  /* time guards: newest progress seen */
-    uint64_t over_since;     /* memory guards: over the limit since, 0: under */
+    struct lg_ladder_clock clock; /* steps fired, and since when it counts */
     uint64_t activity;       /* LIBGUARD_PROGRESS: the counter when last read */
     uint64_t activity_ns;    /* when it was read, 0: never */
     uint64_t active_ns;      /* when it was last seen to change */
@@ -127,8 +125,7 @@ static uint64_t starts_wait(const struct lg_desc *d, struct watch *w, uint64_t n
            (pid_t)d->tid == getpid() ? "main thread" : "guarded thread", call, (int)child, limit);
     w->waiting = true;
     w->waited_ns = now;
-    w->last_progress = now;
-    w->step = 0;
+    lg_clock_start(&w->clock, now);
     return recheck_wait(d, w, now);
 }
 
@@ -142,32 +139,28 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
     uint64_t progress = atomic_load_explicit(&g->progress_ns, memory_order_relaxed);
     if (progress && progress + lg_coarse_lag > last)
         last = progress + lg_coarse_lag; /* it may lag the real time */
-    if (last > w->last_progress) {
-        if (w->step)
-            lg_log("progress after step %d: the time guard starts over", w->step);
-        w->last_progress = last;
-        w->step = 0;
+    int undone = lg_clock_progress(&w->clock, last);
+    if (undone > 0)
+        lg_log("progress after step %d: the time guard starts over", undone);
+    if (undone >= 0)
         w->young_since = 0;
-    }
-    if (w->step >= LG_LADDER_STEPS)
-        return now + d->timeout_ns; /* spent; look again for progress */
-    uint64_t due = w->step == 0 ? last + d->timeout_ns : w->step_ns + d->grace_ns;
-    /* Between steps, look again within a timeout: progress there restarts
-     * the clock, whose deadline must not wait for the end of the grace. */
+    const struct lg_ladder_times times = { d->timeout_ns, d->grace_ns };
+    uint64_t due = lg_clock_due(&w->clock, &times);
+    if (due == LG_NEVER)
+        return lg_clock_next_look(&w->clock, &times, now); /* spent: look for progress */
     if (now < due)
-        return min64(next_look, w->step == 0 ? due : min64(due, now + d->timeout_ns));
+        return min64(next_look, lg_clock_next_look(&w->clock, &times, now));
     uint64_t held = starts_wait(d, w, now);
     if (held != LG_NEVER)
         return held;
-    w->step++;
-    w->step_ns = now;
+    int step = lg_clock_fire(&w->clock, now);
     char idle[32], limit[32], why[96];
     lg_format_duration((now - last) / LG_NS_PER_MS * LG_NS_PER_MS, idle, sizeof idle);
     lg_format_duration(d->timeout_ns, limit, sizeof limit);
     snprintf(why, sizeof why, "no progress for %s (limit %s)", idle, limit);
     if (!atomic_load(&lg_exiting))
-        lg_ladder_fire(g, d, w->step, why);
-    return now + (w->step < LG_LADDER_STEPS ? min64(d->grace_ns, d->timeout_ns) : d->timeout_ns);
+        lg_ladder_fire(g, d, step, why);
+    return lg_clock_next_look(&w->clock, &times, now);
 }
 
 static uint64_t check_time(struct lg_guard *g, const struct lg_desc *d,
@@ -183,36 +176,30 @@ static uint64_t check_memory(struct lg_guard *g, const struct lg_desc *d,
 {
     uint64_t limit = d->max_bytes + d->baseline_bytes;
     if (sample_bytes <= limit) {
-        if (w->over_since && w->step) {
+        if (lg_clock_memory(&w->clock, false, sample_ns)) {
             char size[32], lim[32];
             lg_format_size(sample_bytes, size, sizeof size);
             lg_format_size(limit, lim, sizeof lim);
             lg_log("resident memory %s is back under the limit of %s: "
                    "the memory guard starts over", size, lim);
         }
-        w->over_since = 0;
-        w->step = 0;
         return LG_NEVER;
     }
-    if (!w->over_since)
-        w->over_since = sample_ns;
-    if (w->step >= LG_LADDER_STEPS)
-        return LG_NEVER;
-    uint64_t due = w->step == 0 ? w->over_since + d->grace_ns
-                                : w->step_ns + d->secondary_grace_ns;
+    lg_clock_memory(&w->clock, true, sample_ns);
+    const struct lg_ladder_times times = { d->grace_ns, d->secondary_grace_ns };
+    uint64_t due = lg_clock_due(&w->clock, &times); /* LG_NEVER: spent */
     if (now < due)
         return due;
-    w->step++;
-    w->step_ns = now;
+    int step = lg_clock_fire(&w->clock, now);
     char size[32], lim[32], over[32], why[160];
     lg_format_size(sample_bytes, size, sizeof size);
     lg_format_size(limit, lim, sizeof lim);
-    lg_format_duration((now - w->over_since) / LG_NS_PER_MS * LG_NS_PER_MS, over, sizeof over);
+    lg_format_duration((now - w->clock.since_ns) / LG_NS_PER_MS * LG_NS_PER_MS, over, sizeof over);
     snprintf(why, sizeof why, "resident memory %s over the limit of %s for %s",
              size, lim, over);
     if (!atomic_load(&lg_exiting))
-        lg_ladder_fire(g, d, w->step, why);
-    return w->step < LG_LADDER_STEPS ? now + d->secondary_grace_ns : LG_NEVER;
+        lg_ladder_fire(g, d, step, why);
+    return lg_clock_due(&w->clock, &times);
 }
 
 static void take_sample(uint64_t now)
@@ -242,7 +229,8 @@ static uint64_t scan(uint64_t now)
         if (w->seq != seq) {
             memset(w, 0, sizeof *w);
             w->seq = seq;
-            w->last_progress = d.start_ns;
+            if (d.kind == LG_KIND_TIME)
+                lg_clock_start(&w->clock, d.start_ns);
         }
         if (d.kind == LG_KIND_TIME) {
             next = min64(next, check_time(&lg_slots[i], &d, w, now));
