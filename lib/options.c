@@ -159,9 +159,8 @@ static const char *parse_row(const struct option *row, const char *text,
             s->log = LG_LOG_NONE;
         } else if (!strchr(text, '/')) {
             return "is not stderr, none or a file path (a path has a '/', e.g. ./guard.log)";
-        } else {
+        } else if (!(problem = copy_path(text, s->log_path))) {
             s->log = LG_LOG_FILE;
-            problem = copy_path(text, s->log_path);
         }
         break;
     case T_PROGRESS:
@@ -170,8 +169,8 @@ static const char *parse_row(const struct option *row, const char *text,
         } else if (strcmp(text, "output") == 0) {
             s->progress = LG_PROGRESS_OUTPUT;
         } else if (strncmp(text, "file:", 5) == 0 && text[5]) {
-            s->progress = LG_PROGRESS_FILE;
-            problem = copy_path(text + 5, s->progress_path);
+            if (!(problem = copy_path(text + 5, s->progress_path)))
+                s->progress = LG_PROGRESS_FILE;
         } else {
             return "is not valid (valid: io, output, file:PATH)";
         }
