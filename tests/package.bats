@@ -4,8 +4,9 @@
 # root`/versions and /usr/bin/python3.  setup_file builds the package for
 # each interpreter (with its own headers) against the built library; each
 # test runs every interpreter and names the one that failed.  The programs
-# are in tests/python/package.py.  Times are bounded generously (a noisy
-# 2-core machine): the figures themselves are bench/'s.
+# are in tests/python/package.py and the package_*.py beside it.  Times are
+# bounded generously (a noisy 2-core machine): the figures themselves are
+# bench/'s.
 
 load helpers
 load pythons
