@@ -1,4 +1,4 @@
-# Types of libguard._core, the C extension (python/libguard.c).
+# Types of libguard._core, the C extension (python/*.c).
 from typing import Any, Callable, Iterable, Iterator, Literal, Optional, TypeVar, Union
 
 
