@@ -11,6 +11,9 @@ int lg_py_minor;
 
 bool lg_py_resolve(void)
 {
+    static bool resolved; /* then the table is only read: the watchdog may be */
+    if (resolved)
+        return true;
 #define FIND(field, name) (*(void **)&lg_py.field = dlsym(RTLD_DEFAULT, name))
     bool ok = FIND(IsInitialized, "Py_IsInitialized") && FIND(GetVersion, "Py_GetVersion")
         && FIND(AddAuditHook, "PySys_AddAuditHook") /* 3.8+ */
@@ -53,5 +56,6 @@ bool lg_py_resolve(void)
         FIND(SetSwitchInterval, "_PyEval_SetSwitchInterval");
     }
 #undef FIND
+    resolved = true;
     return true;
 }
