@@ -62,7 +62,7 @@ bool lg_py_request_current(const struct lg_py_request *r)
 {
     struct lg_desc d;
     uint32_t seq;
-    return !r->seq || (lg_guard_read(r->guard, &d, &seq) && seq == r->seq);
+    return lg_guard_read(r->guard, &d, &seq) && seq == r->seq;
 }
 
 /* ---- the exception classes ----------------------------------------------- */
@@ -235,13 +235,18 @@ static bool route_raise(struct lg_guard *g, const struct lg_desc *d, int step,
         lg_log("the Python interpreter is shutting down: no exception raised");
         return false;
     }
+    /* The incarnation that fired: its thread leaving it (now or later)
+     * takes the exception back.  Already left: nothing to raise. */
+    struct lg_desc now;
+    uint32_t seq;
+    if (!lg_guard_read(g, &now, &seq) || now.start_ns != d->start_ns || now.tid != d->tid
+        || now.kind != d->kind)
+        return true;
     struct lg_py_request *r = claim_request();
     if (!r)
         return false;
-    struct lg_desc now;
-    uint32_t seq;
     r->guard = g;
-    r->seq = lg_guard_read(g, &now, &seq) ? seq : 0;
+    r->seq = seq;
     r->kind = (int)d->kind;
     r->step = step;
     r->tid = (pid_t)d->tid;

@@ -44,7 +44,7 @@ enum { LG_PY_FREE, LG_PY_WRITING, LG_PY_READY, LG_PY_TAKEN };
 struct lg_py_request {
     _Atomic int state;
     struct lg_guard *guard;
-    uint32_t seq;          /* the guard's incarnation when it fired; 0: unknown */
+    uint32_t seq;          /* the guard's incarnation when it fired */
     int kind;              /* enum lg_kind */
     int step;
     pid_t tid;
