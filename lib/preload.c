@@ -47,7 +47,7 @@ static pid_t current_tid(void)
  * and the LIBGUARD_* settings out of the environment, so the programs this
  * one executes run unguarded, even those linked with libguard (the Python
  * package in a multiprocessing spawn child).  LIBGUARD_PYTHON_SIGNAL stays:
- * it arms nothing, and the package reads it from os.environ. */
+ * it arms nothing, and the package imported there reads it (package.h). */
 static void unset_settings(void)
 {
     for (bool again = true; again;) {

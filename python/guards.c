@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "guard-package.h"
@@ -15,8 +14,6 @@ PyObject *reduce_guarded, *update_wrapper;
 
 /* Every armed guard of the package, in the order they were entered.  Read
  * and written with the GIL held only. */
-/* Every armed guard of the package, in the order they were entered.  Read
- * and written with the GIL held only (enter, exit, delivery). */
 struct entry {
     struct guard *handle;
     pthread_t thread;
