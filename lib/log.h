@@ -16,7 +16,7 @@ struct lg_log_batch { char buf[4096]; size_t used; };
 void lg_log_batch_line(struct lg_log_batch *b, const char *text, size_t len);
 void lg_log_batch_flush(struct lg_log_batch *b);
 /* From now on write no line: the Python package reports the steps itself
- * (libguard_package_hold_log, preload.c). */
+ * (libguard_package_attach, package.c). */
 void lg_log_hold(void);
 /* False with LIBGUARD_LOG=none or held: skip work whose only result is log
  * lines. */

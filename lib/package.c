@@ -1,17 +1,15 @@
-/* The Python package's private entry points.  See package.h. */
+/* The Python package's private entry points.  See guard-package.h. */
 #include "config.h"
 #include "package.h"
+#include "guard-package.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sigblocked.h"
-
-int libguard_package_signal_blocked(pid_t tid, int signo)
-{
-    return lg_signal_blocked(tid, signo);
-}
+#include "log.h"
+#include "py/helper.h"
+#include "py/startup.h"
 
 static char problems[4096];
 static bool problems_warn;
@@ -41,4 +39,28 @@ const char *libguard_package_settings_problems(int *warn)
 {
     *warn = problems_warn;
     return problems[0] ? problems : NULL;
+}
+
+int libguard_package_attach(struct libguard_package_attach *a)
+{
+    /* A Python library reports through Python's logging and warnings, not
+     * raw lines on stderr: the core's lines are held unless asked for. */
+    bool hold = !lg_preload_log_wanted();
+    if (hold)
+        lg_log_hold();
+    int signo = lg_preload_python_signal();
+    if (!lg_py_attach(signo, a->gil_interval_us, hold ? (PyObject *)a->report : NULL))
+        return -1;
+    PyObject *base, *timeout, *memory;
+    lg_py_classes(&base, &timeout, &memory); /* made by lg_py_attach */
+    a->base_class = base;
+    a->timeout_class = timeout;
+    a->memory_class = memory;
+    a->python_signal = signo;
+    return 0;
+}
+
+void libguard_package_guard_left(struct guard *g)
+{
+    lg_py_helper_guard_left(g);
 }

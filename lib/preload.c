@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static pid_t current_tid(void)
  * and the LIBGUARD_* settings out of the environment, so the programs this
  * one executes run unguarded, even those linked with libguard (the Python
  * package in a multiprocessing spawn child).  LIBGUARD_PYTHON_SIGNAL stays:
- * it arms nothing, and the package reads it from os.environ. */
+ * it arms nothing, and the package imported there reads it (package.h). */
 static void unset_settings(void)
 {
     for (bool again = true; again;) {
@@ -199,20 +200,21 @@ static void in_child(void)
         lg_watchdog_poke(now);
 }
 
-/* ---- the Python package's log ------------------------------------------ */
+/* ---- for the Python package (package.h) ---------------------------------- */
 
-/* Private to the Python package (libguard._core declares it; not in guard.h,
- * listed apart in libguard.map): a Python library reports through Python's
- * logging and warnings, not raw lines on stderr.  So the core's lines are
- * held from now on unless LIBGUARD_LOG asks for them or the shim armed
- * process guards (its log stays as it is).  1: held, the caller reports;
- * 0: the lines are written as before. */
-__attribute__((visibility("default"))) int libguard_package_hold_log(void)
+static int python_signal = SIGURG;
+
+int lg_preload_python_signal(void)
 {
-    if ((settings.set & (1u << LG_OPT_LOG)) || armed_from_env)
-        return 0;
-    lg_log_hold();
-    return 1;
+    return python_signal;
+}
+
+/* A Python library reports through Python's logging, not raw lines on
+ * stderr: unless LIBGUARD_LOG asks for them or the shim armed process
+ * guards (its log stays as it is). */
+bool lg_preload_log_wanted(void)
+{
+    return (settings.set & (1u << LG_OPT_LOG)) || armed_from_env;
 }
 
 /* ---- start-up --------------------------------------------------------- */
@@ -287,6 +289,8 @@ __attribute__((constructor)) static void libguard_init(void)
     /* A log or report that cannot be written is a bad setting too: found
      * now, not when every line of a guard that fired is lost. */
     problems += lg_output_check_paths(&settings, errors, sizeof errors);
+    /* A bad setting leaves every signal to the program, as unguarded. */
+    python_signal = problems ? 0 : settings.python_signal;
 
     if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN)) {
         pthread_atfork(before_fork, NULL, in_child);

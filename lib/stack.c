@@ -5,7 +5,7 @@
  * - every program: the target thread's scheduler state and the system call
  *   it is blocked in, from /proc/self/task/TID (safe to read at any time);
  * - CPython: the Python stacks of all threads, the target marked "Current
- *   thread", in faulthandler's format (python.c);
+ *   thread", in faulthandler's format (py/stacks.c);
  * - native programs: we cannot walk their stack safely from another thread
  *   (no frame pointers, no unwind tables for sure, no way to stop it without
  *   a signal handler of ours in the program): say once what can.

@@ -16,5 +16,5 @@ version=$(sed -n 's/^AC_INIT(\[libguard\], \[\([^]]*\)\].*/\1/p' "$src/configure
 mkdir -p "$dir/libguard"
 cp "$src"/python/libguard/*.py "$src"/python/libguard/*.pyi "$src"/python/libguard/py.typed "$dir/libguard/"
 ${CC:-cc} -shared -fPIC -std=gnu11 -O2 -Wall -Werror -I"$inc" -I"$src/lib" \
-    -DLIBGUARD_VERSION="\"$version\"" "$src/python/libguard.c" \
+    -DLIBGUARD_VERSION="\"$version\"" "$src"/python/*.c \
     -L"$libdir" -lguard -Wl,-rpath,"$libdir" -o "$dir/libguard/_core$suffix"

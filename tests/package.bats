@@ -327,6 +327,50 @@ check_import_raises() {
     each check_import_raises
 }
 
+# Running unguarded, libguard leaves every signal to the program, even the
+# one LIBGUARD_PYTHON_SIGNAL names: SIGTERM here, which then ends it.
+check_unguarded_signal() {
+    run timeout -k 5 60 env PYTHONPATH="$(pkg_dir "$PY")" LIBGUARD_TIMEOUTT=1 \
+        LIBGUARD_ON_ERROR=warn LIBGUARD_PYTHON_SIGNAL=SIGTERM "$@" "$PY" -W ignore -c '
+import os, signal, time, libguard
+print("IMPORTED", signal.getsignal(signal.SIGTERM), flush=True)
+os.kill(os.getpid(), signal.SIGTERM)
+time.sleep(2)
+print("SURVIVED")'
+    status_is 143 && says '^IMPORTED ' && never SURVIVED
+}
+@test "a bad setting with LIBGUARD_ON_ERROR=warn: import libguard takes no signal (alone, and with the shim)" {
+    each check_unguarded_signal
+    each check_unguarded_signal LD_PRELOAD="$GUARD_PRELOAD"
+}
+
+# ---- the core's log ----------------------------------------------------------------
+
+# With LIBGUARD_LOG set, the package's guards are logged as the shim's are:
+# the exception named, and the Python stacks at the first step.
+check_core_log() {
+    run --separate-stderr timeout -k 5 60 env PYTHONPATH="$(pkg_dir "$PY")" LIBGUARD_LOG=stderr \
+        "$PY" -c '
+import time, libguard
+def stuck_here():
+    time.sleep(5)
+try:
+    with libguard.time_guard(timeout_ms=200):
+        stuck_here()
+except libguard.ExecutionTimeout:
+    print("EXC")'
+    output="$output
+$stderr"
+    status_is 0 && says '^EXC$' &&
+        says '^libguard\[[0-9]+\]: no progress for [0-9]+ms \(limit 200ms\): ExecutionTimeout to main thread, step 1 of 3$' &&
+        says '^libguard\[[0-9]+\]: Python stacks, most recent call first; main thread is the "Current thread"' &&
+        says '^libguard\[[0-9]+\]:   File "<string>", line 4 in stuck_here$' &&
+        never 'interrupt handler|no stack for native code'
+}
+@test "the package alone with LIBGUARD_LOG: the step line names ExecutionTimeout, the Python stacks follow" {
+    each check_core_log
+}
+
 # ---- with the shim -----------------------------------------------------------------
 
 check_shim() {

@@ -1,4 +1,4 @@
-# Types of libguard._core, the C extension (python/libguard.c).
+# Types of libguard._core, the C extension (python/*.c).
 from typing import Any, Callable, Iterable, Iterator, Literal, Optional, TypeVar, Union
 
 
@@ -6,6 +6,7 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _T = TypeVar("_T")
 
 __version__: str
+_python_signal: int  # LIBGUARD_PYTHON_SIGNAL as libguard.so read it; 0: none
 
 class ResiliparseGuardException(BaseException): ...
 class ExecutionTimeout(ResiliparseGuardException): ...

@@ -1,6 +1,6 @@
 """The parts of libguard._core best said in Python, which it calls: pickling
-a guarded function, the signal LIBGUARD_PYTHON_SIGNAL names, and reporting
-a step through logging and warnings."""
+a guarded function and reporting a step through logging and warnings; and
+the signal LIBGUARD_PYTHON_SIGNAL names, for tests."""
 from typing import Any, Tuple, Union
 
 
@@ -29,14 +29,11 @@ def _reduce_guarded(w: Any) -> Union[str, Tuple[Any, Tuple[Any]]]:
 
 
 def _python_signal() -> int:
-    import os, signal as s
-    v = os.environ.get('LIBGUARD_PYTHON_SIGNAL', 'SIGURG').strip().upper()
-    if v.isdigit():
-        return int(v)
-    try:
-        return int(getattr(s, v if v.startswith('SIG') else 'SIG' + v))
-    except AttributeError:
-        return int(s.SIGURG)
+    """The signal LIBGUARD_PYTHON_SIGNAL names, as libguard.so read it (0
+    when the LIBGUARD_* settings were bad: then libguard takes none)."""
+    from . import _core
+    signo: int = _core._python_signal
+    return signo
 
 
 def _report(kind: int, step: int, message: str, tid: int) -> None:

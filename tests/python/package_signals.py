@@ -25,7 +25,7 @@ def own_signal(when):
     except ExecutionTimeout:
         say("EXC", ms(t0))
     h = signal.getsignal(signal.SIGURG)
-    say("HANDLER", "ours" if getattr(h, "__name__", "") == "_interrupt" else "program's")
+    say("HANDLER", "ours" if getattr(h, "__name__", "") == "libguard_interrupt" else "program's")
 
 
 def blocked_signal():
