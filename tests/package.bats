@@ -394,7 +394,8 @@ pkg_err() {
         env PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" "$PY" "$PROG" "$@"
     errors=$(cat "$err")
 }
-step_record='^WARNING libguard no progress for [0-9]+ms \(limit 50ms\): ExecutionTimeout to main thread, step 1 of 3$'
+# logging.basicConfig()'s default format: LEVEL:LOGGER:MESSAGE.
+step_record='^WARNING:libguard:no progress for [0-9]+ms \(limit 50ms\): ExecutionTimeout to main thread, step 1 of 3$'
 raw_step='^libguard\[[0-9]+\]: no progress for [0-9]+ms \(limit 50ms\): .* to main thread, step 1 of 3$'
 count_is() { # N PATTERN: N lines of $errors match
     local n
@@ -437,7 +438,7 @@ check_ladder_reports() {
 
 check_log_stderr() {
     pkg_err LIBGUARD_LOG=stderr -- five logging
-    status_is 0 && says '^CAUGHT 5$' && count_is 5 "$raw_step" && count_is 0 '^WARNING libguard'
+    status_is 0 && says '^CAUGHT 5$' && count_is 5 "$raw_step" && count_is 0 '^WARNING:libguard:'
 }
 @test "LIBGUARD_LOG=stderr: the core's raw lines, and no logging records doubling them" {
     each check_log_stderr
@@ -445,7 +446,7 @@ check_log_stderr() {
 
 check_shim_log() {
     pkg_err LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=60 -- five logging
-    status_is 0 && says '^CAUGHT 5$' && count_is 5 "$raw_step" && count_is 0 '^WARNING libguard' &&
+    status_is 0 && says '^CAUGHT 5$' && count_is 5 "$raw_step" && count_is 0 '^WARNING:libguard:' &&
         pkg_err LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=0.4 -- shim &&
         status_is 0 && says '^EXC ' &&
         grep -qE '^libguard\[[0-9]+\]: no progress for [0-9.]+m?s \(limit 400ms\): .* to main thread, step 1 of 3$' <<<"$errors" ||

@@ -51,7 +51,7 @@ def five(config="plain"):
     """Five guards firing in a plain loop; "logging": after logging.basicConfig()."""
     if config == "logging":
         import logging
-        logging.basicConfig(format="%(levelname)s %(name)s %(message)s")
+        logging.basicConfig()  # as a user would: the default format
     caught = 0
     for _ in range(5):
         try:
