@@ -319,6 +319,7 @@ static void *watchdog_main(void *unused)
 {
     (void)unused;
     lg_children_name_watchdog(); /* how parents see that this process is guarded */
+    lg_measure_coarse_lag();
     for (;;) {
         atomic_store(&sleep_until, LG_NEVER);
         uint32_t word = atomic_load(&wake_word);
