@@ -140,14 +140,16 @@ for name, how in ("a", "stuck"), ("b", "1500"):
     each check_python_parent
 }
 
-# Equal timeouts: the parent reports progress just after its stuck child's
-# guard started (it has read the child's first line), so the child's
-# deadline comes a few milliseconds before the parent's; the child's SIGINT
-# ends it, the parent reaps it and sleeps, blocked on no child, for less
-# than a timeout.  The wait, seen before the parent's deadline, counts to its
-# end: the parent gets no step.  Two rounds per interpreter.
+# Equal timeouts (1 s for both, so that a slow start-up of the interpreter
+# on a loaded machine is not what gets interrupted): the parent reports
+# progress just after its stuck child's guard started (it has read the
+# child's first line), so the child's deadline comes a few milliseconds
+# before the parent's; the child's SIGINT ends it, the parent reaps it and
+# sleeps, blocked on no child, for half a timeout.  The wait, seen before
+# the parent's deadline, counts to its end: the parent gets no step.  Two
+# rounds per interpreter.
 check_python_parent_equal_timeouts() {
-    run timeout 60 env "${TREE[@]}" "$PY" -c '
+    run timeout 60 env "${TREE[@]}" LIBGUARD_TIMEOUT=1 "$PY" -c '
 import ctypes, subprocess, sys, time
 progress = ctypes.CDLL(None).guard_progress  # exported by the preloaded shim
 for i in range(2):
@@ -155,7 +157,7 @@ for i in range(2):
     print(child.stdout.readline().decode().strip(), flush=True)  # "aI started PID"
     progress()
     print("a%d returned" % i, child.wait(), flush=True)
-    time.sleep(0.25)
+    time.sleep(0.5)
 print("parent done", flush=True)
 ' "$STEP"
     local i expected
