@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "api.h"
 #include "clock.h"
 #include "ladder.h"
 #include "log.h"
@@ -63,7 +64,7 @@ static bool read_options(void *dst, size_t dst_size, const void *src, size_t min
  * the cost of begin + end.  The fork child's one thread has a new id. */
 static __thread pid_t cached_tid __attribute__((tls_model("initial-exec")));
 
-static void forget_tid(void)
+void lg_api_forget_tid(void)
 {
     cached_tid = 0;
 }
@@ -101,15 +102,20 @@ static void end_thread_guards(void *unused)
                ended, ended == 1 ? "" : "s", ended == 1 ? "it" : "them");
 }
 
-__attribute__((constructor)) static void api_init(void)
+/* Made at the first guard begun, not in a constructor: most programs that
+ * load libguard never begin one. */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void make_exit_key(void)
 {
-    pthread_atfork(NULL, NULL, forget_tid);
     have_exit_key = pthread_key_create(&exit_key, end_thread_guards) == 0;
 }
 
 /* Once per thread that begins a guard: run end_thread_guards at its exit. */
 static void watch_thread_exit(void)
 {
+    if (!exit_key_set)
+        pthread_once(&exit_key_once, make_exit_key);
     if (!exit_key_set && have_exit_key)
         exit_key_set = pthread_setspecific(exit_key, (void *)1) == 0;
 }

@@ -2,7 +2,8 @@
  * child process that carries libguard's guard itself is not stuck.  Shells,
  * init processes (tini), timeout(1), xargs and make spend their lives so;
  * the child's own guard deals with a child that is stuck, so the parent's
- * time guard waits with it (watchdog.c asks at a deadline, nowhere else).
+ * time guard waits with it (watchdog.c asks shortly before a deadline and
+ * at it, nowhere else).
  *
  * Contract between processes: while libguard's watchdog runs in a process,
  * its thread is named LG_WATCHDOG_NAME (see /proc/PID/task/TID/comm, or
@@ -37,7 +38,7 @@ void lg_children_name_watchdog(void);
  * constructor) or has just ended (a zombie: the wait is ending), returns
  * minus that child's pid: ask again soon.  A child that is exiting counts
  * as one that has ended.  Else 0.
- * For the watchdog, at a deadline only: it reads a few /proc files, never
+ * For the watchdog, near a deadline only: it reads a few /proc files, never
  * blocks on the program, takes no lock the program may hold, and changes
  * nothing. */
 pid_t lg_children_guarded_wait(pid_t tid, uint64_t young_ns, char *call, size_t size);

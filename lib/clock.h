@@ -33,8 +33,11 @@ static inline uint64_t lg_coarse_now(void)
     return lg_ns_of(&t);
 }
 
-/* Two ticks of lg_coarse_now(), measured once at start-up. */
+/* Two ticks of lg_coarse_now(), for the watchdog (its only reader): set by
+ * lg_measure_coarse_lag() as it starts, not in every process that loads
+ * libguard. */
 extern uint64_t lg_coarse_lag;
+void lg_measure_coarse_lag(void);
 
 #define LG_NEVER UINT64_MAX
 

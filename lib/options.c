@@ -71,7 +71,16 @@ static const struct option table[LG_OPT_COUNT] = {
 
 void lg_settings_defaults(struct lg_settings *s)
 {
-    memset(s, 0, sizeof *s);
+    /* Field by field, not a memset: the paths are 18 KiB, which every
+     * guarded process would write (and fault in) at start-up; an empty path
+     * is its first byte. */
+    s->timeout_ns = 0;
+    memset(&s->max_memory, 0, sizeof s->max_memory);
+    s->send_kill = false;
+    s->log_path[0] = s->progress_path[0] = s->report_path[0] = s->status_path[0] = '\0';
+    s->dry_run = s->verbose = false;
+    s->only_cmds[0] = s->skip_cmds[0] = '\0';
+    s->set = 0;
     s->grace_ns = 15 * LG_NS_PER_S;
     s->memory_grace_ns = 0;
     s->memory_secondary_grace_ns = 5 * LG_NS_PER_S;
@@ -376,8 +385,10 @@ int lg_settings_from_env(struct lg_settings *s, char *const *envp,
     if (errors_size)
         errors[0] = '\0';
     for (char *const *e = envp; e && *e; e++) {
+        if ((*e)[0] != 'L' || strncmp(*e, "LIBGUARD_", 9) != 0)
+            continue; /* the first byte first: most variables are not ours */
         const char *eq = strchr(*e, '=');
-        if (strncmp(*e, "LIBGUARD_", 9) != 0 || !eq)
+        if (!eq)
             continue;
         char name[64];
         size_t len = (size_t)(eq - *e);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "api.h"
 #include "children.h"
 #include "clock.h"
 #include "cmds.h"
@@ -31,8 +32,6 @@
 #include "watchdog.h"
 
 extern char **environ;
-
-uint64_t lg_coarse_lag;
 
 static struct lg_settings settings;
 static uint64_t max_bytes; /* the memory limit, resolved */
@@ -153,6 +152,7 @@ static void before_fork(void)
  * with a fresh clock; every other thread's guards ended with the thread. */
 static void in_child(void)
 {
+    lg_api_forget_tid();
     /* No guard was ever armed and no report is due: nothing follows, no
      * watchdog ran.  Most children of a shell, which exec at once. */
     if (atomic_load(&lg_slots_used) == 0 && !settings.report_path[0])
@@ -225,9 +225,11 @@ bool lg_preload_log_wanted(void)
  * for the programs it runs.  It only tells the guard wrapper, which would
  * otherwise take its silence for a program libguard cannot enter.  Guards
  * it begins through the API work as anywhere. */
+static const char *only_cmds, *skip_cmds; /* found by any_setting() */
+
 static bool left_out(void)
 {
-    if (lg_cmds_selects_this_process(getenv("LIBGUARD_ONLY_CMDS"), getenv("LIBGUARD_SKIP_CMDS")))
+    if (lg_cmds_selects_this_process(only_cmds, skip_cmds))
         return false;
 #ifdef HAVE_SECURE_GETENV
     const char *status = secure_getenv("LIBGUARD_STATUS_FILE");
@@ -242,20 +244,41 @@ static bool left_out(void)
     return true;
 }
 
+/* The value of `name` if `var` ("NAME=value") is that variable, else NULL. */
+static const char *value_of(const char *var, const char *name)
+{
+    while (*name && *var == *name)
+        var++, name++;
+    return *name || *var != '=' ? NULL : var + 1;
+}
+
+/* Is there any LIBGUARD_* variable?  One pass over the environment that also
+ * finds the selection lists, byte by byte rather than with strncmp and
+ * getenv: every process that loads libguard asks, and the first call of
+ * each libc function costs it a symbol lookup. */
 static bool any_setting(void)
 {
-    for (char **e = environ; e && *e; e++)
-        if (strncmp(*e, "LIBGUARD_", 9) == 0)
-            return true;
-    return false;
+    static const char prefix[] = "LIBGUARD_";
+    bool any = false;
+    for (char **e = environ; e && *e; e++) {
+        size_t i = 0;
+        while (i < sizeof prefix - 1 && (*e)[i] == prefix[i])
+            i++;
+        if (i < sizeof prefix - 1)
+            continue;
+        any = true;
+        const char *v;
+        if (!only_cmds && (v = value_of(*e + i, "ONLY_CMDS")))
+            only_cmds = v; /* the first, as getenv() would */
+        else if (!skip_cmds && (v = value_of(*e + i, "SKIP_CMDS")))
+            skip_cmds = v;
+    }
+    return any;
 }
 
 __attribute__((constructor)) static void libguard_init(void)
 {
-    struct timespec res;
-    clock_getres(CLOCK_MONOTONIC_COARSE, &res);
-    lg_coarse_lag = 2 * lg_ns_of(&res);
-    if (left_out() || !any_setting()) {
+    if (!any_setting() || left_out()) {
         /* Nothing of the environment's to arm or check: only guards the
          * program begins through the API, which follow a fork. */
         pthread_atfork(before_fork, NULL, in_child);

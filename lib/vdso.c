@@ -16,7 +16,22 @@
 
 #include "clock.h"
 
-lg_clock_fn lg_coarse_clock = clock_gettime;
+/* libc's, through a function of ours: taking the address of an imported
+ * function would cost every process a symbol lookup as it loads. */
+static int libc_clock(clockid_t id, struct timespec *t)
+{
+    return clock_gettime(id, t);
+}
+
+lg_clock_fn lg_coarse_clock = libc_clock;
+uint64_t lg_coarse_lag;
+
+void lg_measure_coarse_lag(void)
+{
+    struct timespec res;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0)
+        lg_coarse_lag = 2 * lg_ns_of(&res);
+}
 
 static void *vdso_symbol(const char *name)
 {

@@ -51,6 +51,7 @@ struct watch {
     uint64_t waited_ns;      /* time: last seen waiting for a guarded child */
     bool waiting;            /* time: in such a wait when last looked at */
     uint64_t young_since;    /* time: step held for a child too young to tell */
+    uint64_t looked_before;  /* time: the deadline looked at a quarter ahead */
 };
 static struct watch watch[LG_MAX_GUARDS];
 
@@ -84,7 +85,7 @@ static uint64_t check_activity(const struct lg_desc *d, struct watch *w, uint64_
 }
 
 /* A target blocked waiting for a guarded child (children.c) is not stuck:
- * the child's own guard watches it.  Asked only when a step is due, so it
+ * the child's own guard watches it.  Asked only near a deadline, so it
  * costs nothing until then; during the wait the watchdog looks again every
  * quarter of the timeout (not a spin), and the wait counts as progress each
  * time it is seen, its end too: the clock restarts when the wait ends, at
@@ -98,6 +99,22 @@ static uint64_t recheck_wait(const struct lg_desc *d, struct watch *w, uint64_t 
         w->waited_ns = now;
     }
     return w->waiting ? w->waited_ns + every : LG_NEVER;
+}
+
+/* The target waits for guarded child `child` (in `call`): no step while it
+ * does.  Returns when to look again. */
+static uint64_t begin_wait(const struct lg_desc *d, struct watch *w, uint64_t now,
+                           pid_t child, const char *call)
+{
+    char limit[32];
+    lg_format_duration(d->timeout_ns, limit, sizeof limit);
+    lg_log("%s waits (%s) for child %d, which is guarded: no step while it waits, "
+           "then %s from the end of the wait",
+           (pid_t)d->tid == getpid() ? "main thread" : "guarded thread", call, (int)child, limit);
+    w->waiting = true;
+    w->waited_ns = now;
+    lg_clock_start(&w->clock, now);
+    return recheck_wait(d, w, now);
 }
 
 /* At a due step: LG_NEVER to fire it; else when to look again. */
@@ -118,15 +135,28 @@ static uint64_t starts_wait(const struct lg_desc *d, struct watch *w, uint64_t n
     w->young_since = 0;
     if (!child)
         return LG_NEVER;
-    char limit[32];
-    lg_format_duration(d->timeout_ns, limit, sizeof limit);
-    lg_log("%s waits (%s) for child %d, which is guarded: no step while it waits, "
-           "then %s from the end of the wait",
-           (pid_t)d->tid == getpid() ? "main thread" : "guarded thread", call, (int)child, limit);
-    w->waiting = true;
-    w->waited_ns = now;
-    lg_clock_start(&w->clock, now);
-    return recheck_wait(d, w, now);
+    return begin_wait(d, w, now, child, call);
+}
+
+/* A quarter of the timeout before a deadline, when no progress came: is the
+ * target already waiting for a guarded child?  A stuck child with the same
+ * timeout reaches its own deadline within milliseconds of its parent's, and
+ * its step may end it (and the parent reap it) just before the parent's
+ * deadline is looked at; seen alive here, the wait is followed to its end
+ * and the parent's clock restarts from there.  Only a guard about to fire
+ * pays this look.  Returns when to look next: `due`, or sooner. */
+static uint64_t look_before_deadline(const struct lg_desc *d, struct watch *w,
+                                     uint64_t now, uint64_t due)
+{
+    uint64_t every = quarter(d);
+    if (w->waiting || w->looked_before == due || due < every)
+        return due;
+    if (now < due - every)
+        return due - every;
+    w->looked_before = due;
+    char call[32];
+    pid_t child = lg_children_guarded_wait((pid_t)d->tid, every, call, sizeof call);
+    return child > 0 ? begin_wait(d, w, now, child, call) : due;
 }
 
 static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
@@ -149,7 +179,8 @@ static uint64_t check_time_steps(struct lg_guard *g, const struct lg_desc *d,
     if (due == LG_NEVER)
         return lg_clock_next_look(&w->clock, &times, now); /* spent: look for progress */
     if (now < due)
-        return min64(next_look, lg_clock_next_look(&w->clock, &times, now));
+        return min64(next_look, w->clock.step == 0 ? look_before_deadline(d, w, now, due)
+                                                   : lg_clock_next_look(&w->clock, &times, now));
     uint64_t held = starts_wait(d, w, now);
     if (held != LG_NEVER)
         return held;
@@ -276,6 +307,7 @@ static void *watchdog_main(void *unused)
 {
     (void)unused;
     lg_children_name_watchdog(); /* how parents see that this process is guarded */
+    lg_measure_coarse_lag();
     for (;;) {
         atomic_store(&sleep_until, LG_NEVER);
         uint32_t word = atomic_load(&wake_word);

@@ -140,6 +140,43 @@ for name, how in ("a", "stuck"), ("b", "1500"):
     each check_python_parent
 }
 
+# Equal timeouts (1 s for both, so that a slow start-up of the interpreter
+# on a loaded machine is not what gets interrupted): the parent reports
+# progress just after its stuck child's guard started (it has read the
+# child's first line), so the child's deadline comes a few milliseconds
+# before the parent's; the child's SIGINT ends it, the parent reaps it and
+# sleeps, blocked on no child, for half a timeout.  The wait, seen before
+# the parent's deadline, counts to its end: the parent gets no step.  Two
+# rounds per interpreter.
+check_python_parent_equal_timeouts() {
+    run timeout 60 env "${TREE[@]}" LIBGUARD_TIMEOUT=1 "$PY" -c '
+import ctypes, subprocess, sys, time
+progress = ctypes.CDLL(None).guard_progress  # exported by the preloaded shim
+for i in range(2):
+    child = subprocess.Popen([sys.argv[1], "a%d" % i, "stuck"], stdout=subprocess.PIPE)
+    print(child.stdout.readline().decode().strip(), flush=True)  # "aI started PID"
+    progress()
+    print("a%d returned" % i, child.wait(), flush=True)
+    time.sleep(0.5)
+print("parent done", flush=True)
+' "$STEP"
+    local i expected
+    for i in 0 1; do
+        grep -qx "a$i returned -2" <<<"$output" || { echo "$PY: no 'a$i returned -2' in:"; echo "$output"; return 1; }
+    done
+    expected=$(for i in 0 1; do started "a$i"; done | sort -u | tr '\n' ' ')
+    status_is 0 && grep -qx 'parent done' <<<"$output" && [ "$(laddered)" = "$expected" ] || {
+        echo "$PY: expected the ladder for the children ($expected) alone, got it for: $(laddered)"
+        echo "$output"
+        return 1
+    }
+}
+
+@test "equal timeouts: a stuck child alone gets the ladder, not its waiting Python parent" {
+    find_pythons
+    each check_python_parent_equal_timeouts
+}
+
 @test "the parent's clock starts again when its wait ends, not before" {
     # The parent reports progress for 0.1 s, forks and waits for its child,
     # which spins 1.2 s (its own guard's SIGINT at 0.5 s; it handles it and
