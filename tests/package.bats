@@ -371,6 +371,27 @@ $stderr"
     each check_core_log
 }
 
+# The Python stacks of 20 first steps (the most a process logs), while the
+# main thread pushes and frees frames all the time (tests/python/churn.py),
+# twice per interpreter: they are read only while those frames stand still.
+check_churn() {
+    local log="$BATS_TEST_TMPDIR/churn.log" round n
+    for round in 1 2; do
+        rm -f "$log"
+        run --separate-stderr timeout -k 5 60 env PYTHONPATH="$(pkg_dir "$PY")" \
+            LIBGUARD_LOG="$log" "$PY" "$TESTS_SRC/python/churn.py" 20
+        status_is 0 && says '^caught 20$' || return 1
+        output=$(cat "$log")
+        n=$(grep -c '^libguard\[[0-9]*\]: Python stacks, most recent call first; main thread is the "Current thread"' <<<"$output")
+        [ "$n" -eq 20 ] && [ "$(grep -c ': end of the Python stacks$' <<<"$output")" -eq 20 ] ||
+            { echo "$PY: $n stacks of 20 begun, or not all ended:"; echo "$output" | grep -v ' File '; return 1; }
+        says '^libguard\[[0-9]+\]:   File "[^"]*churn\.py", line [0-9]+ in deep$' || return 1
+    done
+}
+@test "Python stacks at 20 first steps while the stack changes all the time: the program runs on, each dump whole" {
+    each check_churn
+}
+
 # ---- with the shim -----------------------------------------------------------------
 
 check_shim() {
