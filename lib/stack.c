@@ -141,8 +141,9 @@ int lg_stack_scratch(void)
 }
 
 /* The dump, one log line per line, the target's block ("Current thread ...")
- * first: faulthandler lists the newest thread first, the main thread last. */
-static void copy_to_log(int fd)
+ * first (faulthandler lists the newest thread first, the main thread last),
+ * or left out when it is the writer's own (`current_too` false). */
+static void copy_to_log(int fd, bool current_too)
 {
     off_t size = lseek(fd, 0, SEEK_END);
     if (size <= 0)
@@ -160,7 +161,7 @@ static void copy_to_log(int fd)
         atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
         text[n] = '\0';
         struct lg_log_batch batch = { .used = 0 };
-        for (int pass = 0; pass < 2; pass++) {
+        for (int pass = current_too ? 0 : 1; pass < 2; pass++) {
             bool current = false;
             for (char *line = text, *end; *line; line = end + (*end != '\0')) {
                 end = line + strcspn(line, "\n");
@@ -202,7 +203,7 @@ void lg_stack_log_python(int fd, const char *target, bool marked)
     lg_log(marked ? "Python stacks, most recent call first; %s is the \"Current thread\", "
                     "listed first:"
                   : "Python stacks, most recent call first (%s not marked):", target);
-    copy_to_log(fd);
+    copy_to_log(fd, marked);
     lg_log("end of the Python stacks");
     close(fd);
 }

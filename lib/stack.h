@@ -28,9 +28,10 @@ void lg_stack_log(struct lg_stack *s);
 /* A file in memory for a dump: never blocks, never fills up a pipe.  -1
  * when none can be made. */
 int lg_stack_scratch(void);
-/* Log the Python dump in `fd` (from lg_stack_scratch; closed here), the
- * "Current thread" block first, at most 256 KiB, headed as the stacks of
- * `target` ("main thread"), `marked` when that block is its. */
+/* Log the Python dump in `fd` (from lg_stack_scratch; closed here), at
+ * most 256 KiB, headed as the stacks of `target` ("main thread").  Its
+ * "Current thread" block is the writer's: the target's when `marked`,
+ * listed first; else a helper's with no Python frame, left out. */
 void lg_stack_log_python(int fd, const char *target, bool marked);
 /* The program is exiting: if the watchdog is describing a target (it
  * interrupted it first), let it finish, within a second at most, so that

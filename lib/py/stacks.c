@@ -173,9 +173,10 @@ void lg_py_write_due_stacks(pid_t tid)
         snprintf(target, sizeof target, "main thread");
     else
         snprintf(target, sizeof target, "thread %d", (int)tid);
-    /* The deliverer's own thread state is the "Current thread"; a helper's
-     * (raising in another thread) is not the target's: nothing marked. */
-    void *current = tid == (pid_t)syscall(SYS_gettid) ? dumper.ThisThreadState() : NULL;
+    /* The deliverer's own thread state is the "Current thread" (3.12+ take
+     * the caller's anyway): the target's, or a helper's raising in it. */
+    void *current = dumper.ThisThreadState();
+    bool marked = current && tid == (pid_t)syscall(SYS_gettid);
     int fd = lg_stack_scratch();
     void *interp = dumper.InterpreterMain();
     const char *err = fd < 0 ? "no memory file to write it to"
@@ -187,7 +188,7 @@ void lg_py_write_due_stacks(pid_t tid)
             close(fd);
         return;
     }
-    lg_stack_log_python(fd, target, current != NULL);
+    lg_stack_log_python(fd, target, marked);
 }
 
 void lg_py_stacks_in_child(void)
