@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "py/stacks.h"
 #include "registry.h"
 
 bool lg_py_start_thread(void *(*fn)(void *), void *arg)
@@ -101,6 +102,7 @@ void lg_py_raise_in_thread(struct lg_py_request *r)
             lg_py.Clear();
         else if (lg_py.SetAsyncExc(r->ident, cls) == 1) {
             async_set[r->guard - lg_slots] = true;
+            lg_py_write_due_stacks(r->tid); /* the GIL is ours: no frame moves */
             lg_py_report(r);
         }
     }
