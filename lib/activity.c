@@ -2,13 +2,13 @@
 #include "config.h"
 #include "activity.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "options.h"
+#include "procfile.h"
 
 _Atomic uint64_t lg_own_read_bytes, lg_own_written_bytes;
 
@@ -21,17 +21,18 @@ void lg_activity_configure(int k, const char *p)
     snprintf(path, sizeof path, "%s", p ? p : "");
 }
 
+ssize_t lg_read_own_text(const char *path, char *buf, size_t size)
+{
+    ssize_t n = lg_read_file(path, buf, size);
+    if (n > 0)
+        atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
+    return n;
+}
+
 bool lg_read_own(const char *path, char *buf, size_t size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (lg_read_own_text(path, buf, size) <= 0)
         return false;
-    ssize_t n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
-    buf[n] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     return true;
 }
@@ -43,16 +44,9 @@ static void read_io(uint64_t *rchar, uint64_t *wchar, uint64_t *own_read)
     *rchar = *wchar = 0;
     /* This read is not in the counts it returns: count it as ours after. */
     *own_read = atomic_load(&lg_own_read_bytes);
-    int fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
     char buf[512];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
+    if (lg_read_own_text("/proc/self/io", buf, sizeof buf) <= 0)
         return;
-    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
-    buf[n] = '\0';
     unsigned long long r = 0, w = 0;
     const char *at = strstr(buf, "rchar:");
     if (at)

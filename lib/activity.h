@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What counts (enum lg_progress_kind) and, for LG_PROGRESS_FILE, the path. */
 void lg_activity_configure(int kind, const char *path);
@@ -20,9 +21,11 @@ uint64_t lg_activity_read(void);
 /* libguard's own I/O, which must not count as the program's. */
 extern _Atomic uint64_t lg_own_read_bytes, lg_own_written_bytes;
 
-/* Read the first line of a small file (in /proc) into buf, without its
- * newline, counting the bytes as libguard's own reads.  False when it
- * cannot be read or is empty.  For the watchdog: never blocks on the program. */
+/* lg_read_file (procfile.h), counting the bytes as libguard's own reads:
+ * the whole text, or its first line without the newline (false when it
+ * cannot be read or is empty).  For the watchdog: never blocks on the
+ * program. */
+ssize_t lg_read_own_text(const char *path, char *buf, size_t size);
 bool lg_read_own(const char *path, char *buf, size_t size);
 
 #endif

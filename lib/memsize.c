@@ -1,6 +1,7 @@
 /* Memory sizes read from the system.  See memsize.h. */
 #include "config.h"
 #include "memsize.h"
+#include "procfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,24 +26,10 @@ uint64_t lg_memory_parse_cgroup_limit(const char *text)
     return v;
 }
 
-/* A small file's content, NUL-terminated; false when it cannot be read. */
-static bool read_small(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    return true;
-}
-
 static uint64_t read_limit_file(const char *path)
 {
     char buf[64];
-    return read_small(path, buf, sizeof buf) ? lg_memory_parse_cgroup_limit(buf) : 0;
+    return lg_read_file(path, buf, sizeof buf) > 0 ? lg_memory_parse_cgroup_limit(buf) : 0;
 }
 
 /* The memory limit of the cgroup this process is in, from /proc/self/cgroup:
@@ -129,5 +116,5 @@ uint64_t lg_memory_resident_of(pid_t pid)
 {
     char path[64], buf[128];
     snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    return read_small(path, buf, sizeof buf) ? lg_memory_parse_statm(buf) : 0;
+    return lg_read_file(path, buf, sizeof buf) > 0 ? lg_memory_parse_statm(buf) : 0;
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "clock.h"
 #include "options.h"
 #include "output.h"
@@ -105,12 +106,7 @@ static void put_string(struct out *o, const char *s, size_t len)
 static void put_argv(struct out *o)
 {
     char args[2048];
-    ssize_t n = 0;
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        n = read(fd, args, sizeof args);
-        close(fd);
-    }
+    ssize_t n = lg_read_own_text("/proc/self/cmdline", args, sizeof args);
     put(o, "[");
     for (ssize_t at = 0; at < n;) {
         size_t len = strnlen(args + at, (size_t)(n - at));

@@ -2,7 +2,6 @@
 #include "config.h"
 #include "sigblocked.h"
 
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,16 +16,8 @@ static bool blocked_now(pid_t tid, int signo)
 {
     char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (lg_read_own_text(path, buf, sizeof buf) <= 0)
         return false;
-    size_t got = 0;
-    ssize_t n;
-    while (got < sizeof buf - 1 && (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
-        got += (size_t)n;
-    close(fd);
-    atomic_fetch_add(&lg_own_read_bytes, (uint64_t)got); /* not the program's I/O */
-    buf[got] = '\0';
     const char *line = strstr(buf, "\nSigBlk:");
     if (!line)
         return false;
