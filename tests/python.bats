@@ -239,6 +239,24 @@ check_site() {
     each check_site
 }
 
+check_start_is_progress() {
+    local dir="$BATS_TEST_TMPDIR/slowsite"
+    mkdir -p "$dir"
+    # Start-up takes 0.6 of the timeout, the program 0.6 more: only a clock
+    # started again at the program's first line lets it finish.
+    printf 'import time\ntime.sleep(0.6)\n' >"$dir/sitecustomize.py"
+    run timeout 30 env LD_PRELOAD="$GUARD_SO" LIBGUARD_TIMEOUT=1 PYTHONPATH="$dir" \
+        "$PY" -c 'import time
+t = time.monotonic()
+while time.monotonic() - t < 0.6:
+    pass
+print("FINISHED")'
+    says '^FINISHED$' && never 'ExecutionTimeout|no progress' && status_is 0
+}
+@test "the interpreter's start-up is not counted: the program's first line is progress" {
+    each check_start_is_progress
+}
+
 check_own_sitecustomize() {
     local dir="$BATS_TEST_TMPDIR/own"
     mkdir -p "$dir"

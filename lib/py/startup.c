@@ -10,7 +10,9 @@
  *   `python -S`, or in a program embedding Python, the hook is added before
  *   start-up.
  * - The "cpython.run_*" audit event comes on the main thread, holding the
- *   GIL, just before the program's own code: there we install (install.h). */
+ *   GIL, just before the program's own code: it counts as progress (the
+ *   time guard measures the program, not the interpreter's start-up), and
+ *   there we install (install.h). */
 #include "config.h"
 #include "py/startup.h"
 #include "python.h"
@@ -23,6 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "ladder.h"
 #include "options.h"
 #include "py/deliver.h"
@@ -40,8 +43,12 @@ static int audit_hook(const char *event, PyObject *args, void *data)
     if (strncmp(event, "cpython.", 8) != 0)
         return 0;
     if (strncmp(event + 8, "run_", 4) == 0) {
-        if ((pid_t)syscall(SYS_gettid) == getpid())
+        if ((pid_t)syscall(SYS_gettid) == getpid()) {
+            /* The interpreter's own start-up is not the program's work: its
+             * first line is progress (an exception already due stays due). */
+            guard_progress();
             lg_py_install(python_signal);
+        }
     } else if (strcmp(event + 8, "_PySys_ClearAuditHooks") == 0) {
         lg_py_begin_finalising(); /* in case atexit was bypassed */
     }
