@@ -9,14 +9,14 @@ rss_at_signal() {
     printf '%s\n' "$output" | awk '$1 == "rss" { print $2; exit }'
 }
 
-@test "allocating 1 GiB/s: interrupted just past the limit, at the default interval" {
+@test "allocating at up to 1 GiB/s: interrupted just past the limit, at the default interval" {
     run guarded LIBGUARD_MAX_MEMORY=300M LIBGUARD_INTERRUPT=signal -- "$TESTS_BIN/eat" 1024 900 3000 --free
     [ "$status" -eq 0 ]
     between "$(rss_at_signal)" 300 364 "MiB resident at SIGINT"
     [[ "$output" == *"done"* ]]
 }
 
-@test "allocating 100 MiB/s: interrupted just past the limit" {
+@test "allocating at up to 100 MiB/s: interrupted just past the limit" {
     run guarded LIBGUARD_MAX_MEMORY=200M LIBGUARD_INTERRUPT=signal -- "$TESTS_BIN/eat" 100 400 3500 --free
     [ "$status" -eq 0 ]
     between "$(rss_at_signal)" 200 264 "MiB resident at SIGINT"
