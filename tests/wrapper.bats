@@ -351,12 +351,11 @@ time_guard_line() {
 
 @test "--progress and --report reach the shim" {
     report="$BATS_TEST_TMPDIR/report.jsonl"
-    run "$GUARD" -t 1 -i signal --progress output --report "$report" -- python3 -c '
-import time
-for i in range(8):
-    print(i, flush=True)
-    time.sleep(0.2)
-'
+    mkfifo "$BATS_TEST_TMPDIR/never"
+    # A line every 0.2 s from bash builtins (milliseconds to start, so the
+    # 1 s budget is the program's own); the read waits the full 0.2 s.
+    run "$GUARD" -t 1 -i signal --progress output --report "$report" -- bash -c '
+for i in 0 1 2 3 4 5 6 7; do echo "$i"; read -r -t 0.2 <>"$1"; done; echo finished' writer "$BATS_TEST_TMPDIR/never"
     [ "$status" -eq 0 ]
     run python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print(r[-1]["ended"], len(r[-1]["steps"]))' "$report"
     [ "$output" = "{'how': 'exit', 'status': 0} 0" ]
