@@ -200,6 +200,21 @@ static void in_child(void)
         lg_watchdog_poke(now);
 }
 
+/* Registered once, by the constructor when it arms or configures anything,
+ * else as the program begins its first guard (api.c): not in every process
+ * that loads libguard, most of which never fork with a guard. */
+static pthread_once_t fork_handler_once = PTHREAD_ONCE_INIT;
+
+static void register_fork_handler(void)
+{
+    pthread_atfork(before_fork, NULL, in_child);
+}
+
+void lg_preload_watch_forks(void)
+{
+    pthread_once(&fork_handler_once, register_fork_handler);
+}
+
 /* ---- for the Python package (package.h) ---------------------------------- */
 
 static int python_signal = SIGURG;
@@ -278,12 +293,8 @@ static bool any_setting(void)
 
 __attribute__((constructor)) static void libguard_init(void)
 {
-    if (!any_setting() || left_out()) {
-        /* Nothing of the environment's to arm or check: only guards the
-         * program begins through the API, which follow a fork. */
-        pthread_atfork(before_fork, NULL, in_child);
-        return;
-    }
+    if (!any_setting() || left_out())
+        return; /* nothing of the environment's to arm or check */
 
     char errors[4096];
     lg_settings_defaults(&settings);
@@ -315,10 +326,8 @@ __attribute__((constructor)) static void libguard_init(void)
     /* A bad setting leaves every signal to the program, as unguarded. */
     python_signal = problems ? 0 : settings.python_signal;
 
-    if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN)) {
-        pthread_atfork(before_fork, NULL, in_child);
+    if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN))
         return; /* loaded by the package's import: it raises them, unguarded */
-    }
     if (problems) {
         /* Always on stderr: LIBGUARD_LOG may be the bad setting. */
         lg_output_stderr(errors, strlen(errors));
@@ -330,7 +339,6 @@ __attribute__((constructor)) static void libguard_init(void)
         }
         static const char warn[] = "libguard: running the program unguarded (LIBGUARD_ON_ERROR=warn)\n";
         lg_output_stderr(warn, sizeof warn - 1);
-        pthread_atfork(before_fork, NULL, in_child);
         return;
     }
 
@@ -343,7 +351,7 @@ __attribute__((constructor)) static void libguard_init(void)
         strip_from_preload();
         unset_settings();
     }
-    pthread_atfork(before_fork, NULL, in_child);
+    lg_preload_watch_forks();
     if (settings.verbose || settings.log == LG_LOG_FILE)
         describe_settings();
     lg_report_configure(&settings, max_bytes);
