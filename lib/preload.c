@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -240,17 +241,14 @@ bool lg_preload_log_wanted(void)
  * for the programs it runs.  It only tells the guard wrapper, which would
  * otherwise take its silence for a program libguard cannot enter.  Guards
  * it begins through the API work as anywhere. */
-static const char *only_cmds, *skip_cmds; /* found by any_setting() */
+static const char *only_cmds, *skip_cmds, *status_file; /* found by any_setting() */
 
 static bool left_out(void)
 {
     if (lg_cmds_selects_this_process(only_cmds, skip_cmds))
         return false;
-#ifdef HAVE_SECURE_GETENV
-    const char *status = secure_getenv("LIBGUARD_STATUS_FILE");
-#else
-    const char *status = getenv("LIBGUARD_STATUS_FILE");
-#endif
+    /* As secure_getenv() would: none for a set-user-ID program. */
+    const char *status = getauxval(AT_SECURE) ? NULL : status_file;
     if (status && *status) {
         lg_status_configure(status);
         lg_status_note(LG_STATUS_SKIPPED);
@@ -268,9 +266,10 @@ static const char *value_of(const char *var, const char *name)
 }
 
 /* Is there any LIBGUARD_* variable?  One pass over the environment that also
- * finds the selection lists, byte by byte rather than with strncmp and
- * getenv: every process that loads libguard asks, and the first call of
- * each libc function costs it a symbol lookup. */
+ * finds the selection lists and the guard wrapper's status file, byte by
+ * byte rather than with strncmp and getenv: every process that loads
+ * libguard asks, and the first call of each libc function costs it a symbol
+ * lookup. */
 static bool any_setting(void)
 {
     static const char prefix[] = "LIBGUARD_";
@@ -287,6 +286,8 @@ static bool any_setting(void)
             only_cmds = v; /* the first, as getenv() would */
         else if (!skip_cmds && (v = value_of(*e + i, "SKIP_CMDS")))
             skip_cmds = v;
+        else if (!status_file && (v = value_of(*e + i, "STATUS_FILE")))
+            status_file = v;
     }
     return any;
 }
