@@ -106,7 +106,7 @@ bool lg_cmds_selected(const char *only, const char *skip,
     return !(skip && lg_cmds_match(skip, names, count));
 }
 
-bool lg_cmds_selects_this_process(const char *only, const char *skip)
+bool lg_cmds_selects_this_process(const char *only, const char *skip, const char *argv0)
 {
     if (!only && !skip)
         return true;
@@ -114,7 +114,6 @@ bool lg_cmds_selects_this_process(const char *only, const char *skip)
     if ((only && lg_parse_cmds(only, why, sizeof why))
         || (skip && lg_parse_cmds(skip, why, sizeof why)))
         return true; /* not valid: selected, so that it is reported */
-    const char *argv0 = program_invocation_name;
     if (argv0 && argv0[0] == '-')
         argv0++; /* a login shell */
     const char *names[3] = { (const char *)getauxval(AT_EXECFN), argv0, NULL };

@@ -32,8 +32,6 @@
 #include "report.h"
 #include "watchdog.h"
 
-extern char **environ;
-
 static struct lg_settings settings;
 static uint64_t max_bytes; /* the memory limit, resolved */
 static bool armed_from_env; /* process guards from LIBGUARD_* settings */
@@ -48,23 +46,26 @@ static pid_t current_tid(void)
  * one executes run unguarded, even those linked with libguard (the Python
  * package in a multiprocessing spawn child).  LIBGUARD_PYTHON_SIGNAL stays:
  * it arms nothing, and the package imported there reads it (package.h). */
-static void unset_settings(void)
+static void unset_settings(char **env)
 {
-    for (bool again = true; again;) {
-        again = false;
-        for (char **e = environ; *e; e++) {
-            const char *eq = strchr(*e, '=');
-            char name[128];
-            size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
-            if (strncmp(*e, "LIBGUARD_", 9) != 0 || len >= sizeof name
-                || strncmp(*e, "LIBGUARD_PYTHON_SIGNAL=", 23) == 0)
-                continue;
-            memcpy(name, *e, len);
-            name[len] = '\0';
-            unsetenv(name); /* it moves the entries: scan again */
-            again = true;
-            break;
+    for (char **e = env; *e;) {
+        const char *eq = strchr(*e, '=');
+        char name[128];
+        size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+        if (strncmp(*e, "LIBGUARD_", 9) != 0 || len >= sizeof name
+            || strncmp(*e, "LIBGUARD_PYTHON_SIGNAL=", 23) == 0) {
+            e++;
+            continue;
         }
+        const char *was = *e;
+        memcpy(name, *e, len);
+        name[len] = '\0';
+        unsetenv(name);
+        /* unsetenv moved the later entries down over this one, unless `env`
+         * is no longer the program's environment (replaced before libguard
+         * started): then go on to the next. */
+        if (*e == was)
+            e++;
     }
 }
 
@@ -243,9 +244,9 @@ bool lg_preload_log_wanted(void)
  * it begins through the API work as anywhere. */
 static const char *only_cmds, *skip_cmds, *status_file; /* found by any_setting() */
 
-static bool left_out(void)
+static bool left_out(const char *argv0)
 {
-    if (lg_cmds_selects_this_process(only_cmds, skip_cmds))
+    if (lg_cmds_selects_this_process(only_cmds, skip_cmds, argv0))
         return false;
     /* As secure_getenv() would: none for a set-user-ID program. */
     const char *status = getauxval(AT_SECURE) ? NULL : status_file;
@@ -270,11 +271,11 @@ static const char *value_of(const char *var, const char *name)
  * byte rather than with strncmp and getenv: every process that loads
  * libguard asks, and the first call of each libc function costs it a symbol
  * lookup. */
-static bool any_setting(void)
+static bool any_setting(char **env)
 {
     static const char prefix[] = "LIBGUARD_";
     bool any = false;
-    for (char **e = environ; e && *e; e++) {
+    for (char **e = env; e && *e; e++) {
         size_t i = 0;
         while (i < sizeof prefix - 1 && (*e)[i] == prefix[i])
             i++;
@@ -292,14 +293,19 @@ static bool any_setting(void)
     return any;
 }
 
-__attribute__((constructor)) static void libguard_init(void)
+/* glibc calls a library's constructors with main's arguments (and, for a
+ * library dlopen()ed later, the environment at that time): reading them
+ * instead of `environ` and `program_invocation_name` spares every process
+ * that loads libguard the lookup of those two variables. */
+__attribute__((constructor)) static void libguard_init(int argc, char **argv, char **env)
 {
-    if (!any_setting() || left_out())
+    const char *argv0 = argc > 0 && argv ? argv[0] : NULL;
+    if (!any_setting(env) || left_out(argv0))
         return; /* nothing of the environment's to arm or check */
 
     char errors[4096];
     lg_settings_defaults(&settings);
-    int problems = lg_settings_from_env(&settings, environ, errors, sizeof errors);
+    int problems = lg_settings_from_env(&settings, env, errors, sizeof errors);
 
     if (settings.set & (1u << LG_OPT_MAX_MEMORY)) {
         const char *why = lg_memory_resolve(&settings.max_memory, &max_bytes);
@@ -350,7 +356,7 @@ __attribute__((constructor)) static void libguard_init(void)
     lg_status_note(LG_STATUS_STARTED); /* the guard wrapper's handshake: libguard got in */
     if (settings.children == LG_CHILDREN_NONE) {
         strip_from_preload();
-        unset_settings();
+        unset_settings(env);
     }
     lg_preload_watch_forks();
     if (settings.verbose || settings.log == LG_LOG_FILE)
