@@ -18,7 +18,7 @@ static char path[LG_PATH_MAX];
 void lg_activity_configure(int k, const char *p)
 {
     kind = k;
-    snprintf(path, sizeof path, "%s", p ? p : "");
+    lg_copy_string(path, sizeof path, p);
 }
 
 ssize_t lg_read_own_text(const char *path, char *buf, size_t size)

@@ -61,7 +61,8 @@ static bool read_options(void *dst, size_t dst_size, const void *src, size_t min
 }
 
 /* The calling thread's id, cached: gettid(2) is a system call, a third of
- * the cost of begin + end.  The fork child's one thread has a new id. */
+ * the cost of begin + end.  The fork child's one thread has a new id: the
+ * fork handler that forgets it is in place before any id is cached. */
 static __thread pid_t cached_tid __attribute__((tls_model("initial-exec")));
 
 void lg_api_forget_tid(void)
@@ -71,8 +72,10 @@ void lg_api_forget_tid(void)
 
 static pid_t current_tid(void)
 {
-    if (!cached_tid)
+    if (!cached_tid) {
+        lg_preload_watch_forks();
         cached_tid = (pid_t)syscall(SYS_gettid);
+    }
     return cached_tid;
 }
 

@@ -8,4 +8,8 @@
  * the forking thread is not this thread's. */
 void lg_api_forget_tid(void);
 
+/* preload.c's fork handler, which calls lg_api_forget_tid(), registered
+ * once (pthread_once): before api.c caches any thread id. */
+void lg_preload_watch_forks(void);
+
 #endif

@@ -7,6 +7,7 @@
 #ifndef LIBGUARD_CLOCK_H
 #define LIBGUARD_CLOCK_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -22,14 +23,18 @@ static inline uint64_t lg_now(void)
     return lg_ns_of(&t);
 }
 
-/* The vDSO's clock_gettime (vdso.c), else libc's. */
+/* The vDSO's clock_gettime once lg_find_vdso_clock() has found it (the
+ * watchdog, as it starts), else libc's: the same clock either way.  Atomic
+ * because threads read it while the watchdog sets it (relaxed: a plain
+ * load). */
 typedef int (*lg_clock_fn)(clockid_t, struct timespec *);
-extern lg_clock_fn lg_coarse_clock;
+extern _Atomic(lg_clock_fn) lg_coarse_clock;
+void lg_find_vdso_clock(void);
 
 static inline uint64_t lg_coarse_now(void)
 {
     struct timespec t;
-    lg_coarse_clock(CLOCK_MONOTONIC_COARSE, &t);
+    atomic_load_explicit(&lg_coarse_clock, memory_order_relaxed)(CLOCK_MONOTONIC_COARSE, &t);
     return lg_ns_of(&t);
 }
 

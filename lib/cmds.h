@@ -32,9 +32,10 @@ bool lg_cmds_match(const char *list, const char *const *names, size_t count);
 bool lg_cmds_selected(const char *only, const char *skip,
                       const char *const *names, size_t count);
 
-/* The same for the calling process, from its own names (see above); reads
- * /proc/self/exe only when the cheaper names do not decide.  True when a
- * list is not valid: the process then goes on to report it. */
-bool lg_cmds_selects_this_process(const char *only, const char *skip);
+/* The same for the calling process, from its own names (see above; `argv0`
+ * is its argv[0], or NULL); reads /proc/self/exe only when the cheaper
+ * names do not decide.  True when a list is not valid: the process then
+ * goes on to report it. */
+bool lg_cmds_selects_this_process(const char *only, const char *skip, const char *argv0);
 
 #endif

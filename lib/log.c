@@ -28,7 +28,7 @@ void lg_log_configure(int kind, const char *path)
 {
     log_kind = kind;
     if (path)
-        snprintf(log_path, sizeof log_path, "%s", path);
+        lg_copy_string(log_path, sizeof log_path, path);
 }
 
 void lg_log_hold(void)
@@ -38,7 +38,7 @@ void lg_log_hold(void)
 
 void lg_status_configure(const char *path)
 {
-    snprintf(status_path, sizeof status_path, "%s", path ? path : "");
+    lg_copy_string(status_path, sizeof status_path, path);
 }
 
 static void write_lines(const char *text, size_t len)

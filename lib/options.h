@@ -28,6 +28,17 @@ enum lg_progress_kind { LG_PROGRESS_CALLS, LG_PROGRESS_IO, LG_PROGRESS_OUTPUT, L
 
 #define LG_PATH_MAX 4096
 
+/* Copy `src` (NULL: none) into dst[size], cut to fit: what snprintf "%s"
+ * does, without the libc call whose first use costs every process that
+ * arms a guard a symbol lookup. */
+static inline void lg_copy_string(char *dst, size_t size, const char *src)
+{
+    size_t i = 0;
+    for (; src && src[i] && i + 1 < size; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
 struct lg_settings {
     uint64_t timeout_ns;                 /* 0: no time guard */
     uint64_t grace_ns;

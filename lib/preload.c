@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,8 +32,6 @@
 #include "report.h"
 #include "watchdog.h"
 
-extern char **environ;
-
 static struct lg_settings settings;
 static uint64_t max_bytes; /* the memory limit, resolved */
 static bool armed_from_env; /* process guards from LIBGUARD_* settings */
@@ -47,23 +46,26 @@ static pid_t current_tid(void)
  * one executes run unguarded, even those linked with libguard (the Python
  * package in a multiprocessing spawn child).  LIBGUARD_PYTHON_SIGNAL stays:
  * it arms nothing, and the package imported there reads it (package.h). */
-static void unset_settings(void)
+static void unset_settings(char **env)
 {
-    for (bool again = true; again;) {
-        again = false;
-        for (char **e = environ; *e; e++) {
-            const char *eq = strchr(*e, '=');
-            char name[128];
-            size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
-            if (strncmp(*e, "LIBGUARD_", 9) != 0 || len >= sizeof name
-                || strncmp(*e, "LIBGUARD_PYTHON_SIGNAL=", 23) == 0)
-                continue;
-            memcpy(name, *e, len);
-            name[len] = '\0';
-            unsetenv(name); /* it moves the entries: scan again */
-            again = true;
-            break;
+    for (char **e = env; *e;) {
+        const char *eq = strchr(*e, '=');
+        char name[128];
+        size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+        if (strncmp(*e, "LIBGUARD_", 9) != 0 || len >= sizeof name
+            || strncmp(*e, "LIBGUARD_PYTHON_SIGNAL=", 23) == 0) {
+            e++;
+            continue;
         }
+        const char *was = *e;
+        memcpy(name, *e, len);
+        name[len] = '\0';
+        unsetenv(name);
+        /* unsetenv moved the later entries down over this one, unless `env`
+         * is no longer the program's environment (replaced before libguard
+         * started): then go on to the next. */
+        if (*e == was)
+            e++;
     }
 }
 
@@ -200,6 +202,21 @@ static void in_child(void)
         lg_watchdog_poke(now);
 }
 
+/* Registered once, by the constructor when it arms or configures anything,
+ * else as the program begins its first guard (api.c): not in every process
+ * that loads libguard, most of which never fork with a guard. */
+static pthread_once_t fork_handler_once = PTHREAD_ONCE_INIT;
+
+static void register_fork_handler(void)
+{
+    pthread_atfork(before_fork, NULL, in_child);
+}
+
+void lg_preload_watch_forks(void)
+{
+    pthread_once(&fork_handler_once, register_fork_handler);
+}
+
 /* ---- for the Python package (package.h) ---------------------------------- */
 
 static int python_signal = SIGURG;
@@ -225,17 +242,14 @@ bool lg_preload_log_wanted(void)
  * for the programs it runs.  It only tells the guard wrapper, which would
  * otherwise take its silence for a program libguard cannot enter.  Guards
  * it begins through the API work as anywhere. */
-static const char *only_cmds, *skip_cmds; /* found by any_setting() */
+static const char *only_cmds, *skip_cmds, *status_file; /* found by any_setting() */
 
-static bool left_out(void)
+static bool left_out(const char *argv0)
 {
-    if (lg_cmds_selects_this_process(only_cmds, skip_cmds))
+    if (lg_cmds_selects_this_process(only_cmds, skip_cmds, argv0))
         return false;
-#ifdef HAVE_SECURE_GETENV
-    const char *status = secure_getenv("LIBGUARD_STATUS_FILE");
-#else
-    const char *status = getenv("LIBGUARD_STATUS_FILE");
-#endif
+    /* As secure_getenv() would: none for a set-user-ID program. */
+    const char *status = getauxval(AT_SECURE) ? NULL : status_file;
     if (status && *status) {
         lg_status_configure(status);
         lg_status_note(LG_STATUS_SKIPPED);
@@ -253,14 +267,15 @@ static const char *value_of(const char *var, const char *name)
 }
 
 /* Is there any LIBGUARD_* variable?  One pass over the environment that also
- * finds the selection lists, byte by byte rather than with strncmp and
- * getenv: every process that loads libguard asks, and the first call of
- * each libc function costs it a symbol lookup. */
-static bool any_setting(void)
+ * finds the selection lists and the guard wrapper's status file, byte by
+ * byte rather than with strncmp and getenv: every process that loads
+ * libguard asks, and the first call of each libc function costs it a symbol
+ * lookup. */
+static bool any_setting(char **env)
 {
     static const char prefix[] = "LIBGUARD_";
     bool any = false;
-    for (char **e = environ; e && *e; e++) {
+    for (char **e = env; e && *e; e++) {
         size_t i = 0;
         while (i < sizeof prefix - 1 && (*e)[i] == prefix[i])
             i++;
@@ -272,22 +287,25 @@ static bool any_setting(void)
             only_cmds = v; /* the first, as getenv() would */
         else if (!skip_cmds && (v = value_of(*e + i, "SKIP_CMDS")))
             skip_cmds = v;
+        else if (!status_file && (v = value_of(*e + i, "STATUS_FILE")))
+            status_file = v;
     }
     return any;
 }
 
-__attribute__((constructor)) static void libguard_init(void)
+/* glibc calls a library's constructors with main's arguments (and, for a
+ * library dlopen()ed later, the environment at that time): reading them
+ * instead of `environ` and `program_invocation_name` spares every process
+ * that loads libguard the lookup of those two variables. */
+__attribute__((constructor)) static void libguard_init(int argc, char **argv, char **env)
 {
-    if (!any_setting() || left_out()) {
-        /* Nothing of the environment's to arm or check: only guards the
-         * program begins through the API, which follow a fork. */
-        pthread_atfork(before_fork, NULL, in_child);
-        return;
-    }
+    const char *argv0 = argc > 0 && argv ? argv[0] : NULL;
+    if (!any_setting(env) || left_out(argv0))
+        return; /* nothing of the environment's to arm or check */
 
     char errors[4096];
     lg_settings_defaults(&settings);
-    int problems = lg_settings_from_env(&settings, environ, errors, sizeof errors);
+    int problems = lg_settings_from_env(&settings, env, errors, sizeof errors);
 
     if (settings.set & (1u << LG_OPT_MAX_MEMORY)) {
         const char *why = lg_memory_resolve(&settings.max_memory, &max_bytes);
@@ -315,10 +333,8 @@ __attribute__((constructor)) static void libguard_init(void)
     /* A bad setting leaves every signal to the program, as unguarded. */
     python_signal = problems ? 0 : settings.python_signal;
 
-    if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN)) {
-        pthread_atfork(before_fork, NULL, in_child);
+    if (problems && lg_package_keep_problems(errors, settings.on_error == LG_ON_ERROR_WARN))
         return; /* loaded by the package's import: it raises them, unguarded */
-    }
     if (problems) {
         /* Always on stderr: LIBGUARD_LOG may be the bad setting. */
         lg_output_stderr(errors, strlen(errors));
@@ -330,7 +346,6 @@ __attribute__((constructor)) static void libguard_init(void)
         }
         static const char warn[] = "libguard: running the program unguarded (LIBGUARD_ON_ERROR=warn)\n";
         lg_output_stderr(warn, sizeof warn - 1);
-        pthread_atfork(before_fork, NULL, in_child);
         return;
     }
 
@@ -341,9 +356,9 @@ __attribute__((constructor)) static void libguard_init(void)
     lg_status_note(LG_STATUS_STARTED); /* the guard wrapper's handshake: libguard got in */
     if (settings.children == LG_CHILDREN_NONE) {
         strip_from_preload();
-        unset_settings();
+        unset_settings(env);
     }
-    pthread_atfork(before_fork, NULL, in_child);
+    lg_preload_watch_forks();
     if (settings.verbose || settings.log == LG_LOG_FILE)
         describe_settings();
     lg_report_configure(&settings, max_bytes);

@@ -39,7 +39,7 @@ static _Atomic bool written;
 
 void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
 {
-    snprintf(path, sizeof path, "%s", s->report_path);
+    lg_copy_string(path, sizeof path, s->report_path);
     atomic_store(&step_count, 0);
     atomic_store(&written, false);
     if (!path[0])

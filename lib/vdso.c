@@ -1,7 +1,9 @@
 /* The kernel's clock_gettime, called directly.  glibc's wrapper adds about
  * 1.5 ns to the ~3 ns of a coarse clock read, half of guard_progress()'s
- * budget of 5 ns.  Resolved before the other constructors of the library;
- * where there is no vDSO, lg_coarse_now() keeps libc's clock_gettime.
+ * budget of 5 ns.  Resolved by the watchdog as it starts, not in every
+ * process that loads libguard (most arm nothing); until then, and where
+ * there is no vDSO, lg_coarse_now() uses libc's clock_gettime, which reads
+ * the same clock.
  *
  * Found by reading the vDSO's own symbol table (it is mapped in every
  * process, its address in the auxiliary vector): dlopen and dlsym cost a
@@ -10,6 +12,7 @@
 
 #include <elf.h>
 #include <link.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -23,7 +26,7 @@ static int libc_clock(clockid_t id, struct timespec *t)
     return clock_gettime(id, t);
 }
 
-lg_clock_fn lg_coarse_clock = libc_clock;
+_Atomic(lg_clock_fn) lg_coarse_clock = libc_clock;
 uint64_t lg_coarse_lag;
 
 void lg_measure_coarse_lag(void)
@@ -73,11 +76,13 @@ static void *vdso_symbol(const char *name)
     return NULL;
 }
 
-__attribute__((constructor(101))) static void find_vdso_clock(void)
+void lg_find_vdso_clock(void)
 {
+    if (atomic_load_explicit(&lg_coarse_clock, memory_order_relaxed) != libc_clock)
+        return; /* found before the fork that made this process */
     lg_clock_fn fn = (lg_clock_fn)vdso_symbol("__vdso_clock_gettime");
     struct timespec t;
     /* Trust it only once it has answered. */
     if (fn && fn(CLOCK_MONOTONIC_COARSE, &t) == 0)
-        lg_coarse_clock = fn;
+        atomic_store_explicit(&lg_coarse_clock, fn, memory_order_relaxed);
 }

@@ -308,6 +308,7 @@ static void *watchdog_main(void *unused)
     (void)unused;
     lg_children_name_watchdog(); /* how parents see that this process is guarded */
     lg_measure_coarse_lag();
+    lg_find_vdso_clock();
     for (;;) {
         atomic_store(&sleep_until, LG_NEVER);
         uint32_t word = atomic_load(&wake_word);

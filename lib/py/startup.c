@@ -206,7 +206,9 @@ static void route_in_place(void)
 void lg_python_setup(int signo)
 {
     lg_py_found = dlsym(RTLD_DEFAULT, "Py_IsInitialized") != NULL;
-    if (!lg_py_resolve())
+    /* Not found: no second failed lookup (each costs a process thousands
+     * of instructions) to learn it again. */
+    if (!lg_py_found || !lg_py_resolve())
         return; /* no CPython 3.8+ here */
     if (lg_py.IsInitialized())
         return; /* loaded into a running interpreter: the package's import attaches */
