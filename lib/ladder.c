@@ -115,9 +115,12 @@ void lg_ladder_fire(struct lg_guard *g, const struct lg_desc *d, int step,
     lg_report_step((int)d->kind, step, what);
     /* Where the target is, seen before the interrupt moves it, and logged
      * after it: writing it must not delay the step.  But for a signal that
-     * ends the process, which would leave nobody to log it. */
+     * ends the process, which would leave nobody to log it.  The Python
+     * stacks are logged by whoever delivers the exception (GIL held). */
+    bool raising = !signo && !d->dry_run && route && route == atomic_load(&lg_default_route);
     struct lg_stack where;
-    bool seen = step == 1 && lg_stack_capture(d, main_ended ? "main thread" : target, &where);
+    bool seen = step == 1
+        && lg_stack_capture(d, main_ended ? "main thread" : target, raising, &where);
     bool fatal = !d->dry_run && signo && ends_process(signo);
     if (seen && fatal)
         lg_stack_log(&where);

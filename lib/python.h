@@ -5,6 +5,7 @@
 #ifndef LIBGUARD_PYTHON_H
 #define LIBGUARD_PYTHON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -14,11 +15,13 @@
  * package's import does it in a running interpreter (guard-package.h). */
 void lg_python_setup(int python_signal);
 
-/* The stacks of the interpreter's threads, as faulthandler prints them, to fd
- * (the target, when it is the main thread, is the "Current thread").  On the
- * watchdog; never waits for the GIL.  Returns 0 when there is no CPython,
- * 1 when dumped with the target marked, 2 dumped unmarked, -1 when no stack
- * can be had (why says why; fd < 0 is such a case). */
-int lg_python_stacks(int fd, pid_t tid, char *why, size_t size);
+/* At a guard's first step, on the watchdog: ask for the Python stacks of
+ * the interpreter's threads, to be logged by the thread that delivers the
+ * exception to `tid` (lg_py_write_due_stacks, GIL held: frames do not
+ * change under it).  `raising`: this step raises through the interpreter's
+ * route; nobody else holds the GIL for us.  Reads no frame and calls no C
+ * API.  Returns 0 when there is no CPython, 1 when asked, -1 when no stack
+ * can be had (why says why). */
+int lg_python_stacks_ask(pid_t tid, bool raising, char *why, size_t size);
 
 #endif

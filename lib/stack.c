@@ -5,14 +5,18 @@
  * - every program: the target thread's scheduler state and the system call
  *   it is blocked in, from /proc/self/task/TID (safe to read at any time);
  * - CPython: the Python stacks of all threads, the target marked "Current
- *   thread", in faulthandler's format (py/stacks.c);
+ *   thread", in faulthandler's format (py/stacks.c).  Not read here: the
+ *   interpreter frees frames as it runs, so they are read only by a thread
+ *   that holds the GIL, the one that delivers the step's exception
+ *   (lg_stack_log_python);
  * - native programs: we cannot walk their stack safely from another thread
  *   (no frame pointers, no unwind tables for sure, no way to stop it without
  *   a signal handler of ours in the program): say once what can.
  *
- * It is taken before the step interrupts the target (where it hung, not
- * where the interrupt took it) and logged after (writing it, however slow
- * the reader, must not delay the step).  The Python dump goes into an
+ * The native line is taken before the step interrupts the target (where it
+ * hung, not where the interrupt took it) and logged after (writing it,
+ * however slow the reader, must not delay the step); the Python stacks are
+ * where the exception finds the target.  The Python dump goes into an
  * anonymous memory file first, then to the log, a few lines per write:
  * same place, same prefix, same accounting of our own output as the step
  * lines, and nothing at all with LIBGUARD_LOG=none.  All
@@ -128,8 +132,7 @@ static void native_line(pid_t tid, const char *target, char *line, size_t size)
     snprintf(line, size, "%s is %s (%c)%s", target, state_name(state), state, where);
 }
 
-/* A file in memory for the dump: never blocks, never fills up a pipe. */
-static int scratch_file(void)
+int lg_stack_scratch(void)
 {
     int fd = (int)syscall(SYS_memfd_create, "libguard-stack", MFD_CLOEXEC);
     if (fd < 0)
@@ -138,8 +141,9 @@ static int scratch_file(void)
 }
 
 /* The dump, one log line per line, the target's block ("Current thread ...")
- * first: faulthandler lists the newest thread first, the main thread last. */
-static void copy_to_log(int fd)
+ * first (faulthandler lists the newest thread first, the main thread last),
+ * or left out when it is the writer's own (`current_too` false). */
+static void copy_to_log(int fd, bool current_too)
 {
     off_t size = lseek(fd, 0, SEEK_END);
     if (size <= 0)
@@ -157,7 +161,7 @@ static void copy_to_log(int fd)
         atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n);
         text[n] = '\0';
         struct lg_log_batch batch = { .used = 0 };
-        for (int pass = 0; pass < 2; pass++) {
+        for (int pass = current_too ? 0 : 1; pass < 2; pass++) {
             bool current = false;
             for (char *line = text, *end; *line; line = end + (*end != '\0')) {
                 end = line + strcspn(line, "\n");
@@ -194,11 +198,21 @@ void lg_stack_wait_logged(void)
     }
 }
 
-bool lg_stack_capture(const struct lg_desc *d, const char *target, struct lg_stack *s)
+void lg_stack_log_python(int fd, const char *target, bool marked)
+{
+    lg_log(marked ? "Python stacks, most recent call first; %s is the \"Current thread\", "
+                    "listed first:"
+                  : "Python stacks, most recent call first (%s not marked):", target);
+    copy_to_log(fd, marked);
+    lg_log("end of the Python stacks");
+    close(fd);
+}
+
+bool lg_stack_capture(const struct lg_desc *d, const char *target, bool raising,
+                      struct lg_stack *s)
 {
     static _Atomic int reports;
     s->python = 0;
-    s->fd = -1;
     if (!lg_log_enabled())
         return false;
     int n = atomic_fetch_add(&reports, 1);
@@ -211,8 +225,7 @@ bool lg_stack_capture(const struct lg_desc *d, const char *target, struct lg_sta
     snprintf(s->target, sizeof s->target, "%s", target);
     native_line(tid, target, s->native, sizeof s->native);
     atomic_store(&describing, (uint32_t)getpid());
-    s->fd = scratch_file();
-    s->python = lg_python_stacks(s->fd, tid, s->why, sizeof s->why);
+    s->python = lg_python_stacks_ask(tid, raising, s->why, sizeof s->why);
     return true;
 }
 
@@ -220,19 +233,10 @@ void lg_stack_log(struct lg_stack *s)
 {
     static _Atomic bool said_native;
     lg_log("%s", s->native);
-    if (s->python < 0) {
+    if (s->python < 0)
         lg_log("no Python stack: %s", s->why);
-    } else if (s->python > 0) {
-        lg_log(s->python == 1
-                   ? "Python stacks, most recent call first; %s is the \"Current thread\", "
-                     "listed first:"
-                   : "Python stacks, most recent call first (%s not marked):", s->target);
-        copy_to_log(s->fd);
-        lg_log("end of the Python stacks");
-    }
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
+    else if (s->python > 0)
+        lg_log("the Python stacks are logged if and when %s takes the exception", s->target);
     if (s->python == 0 && !atomic_exchange(&said_native, true))
         lg_log("no stack for native code from inside the program: `gdb -p %d -batch -ex "
                "'thread apply all bt'` or `eu-stack -p %d` prints it while it hangs "

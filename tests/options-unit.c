@@ -33,6 +33,7 @@ static void result(bool ok, const char *fmt, ...)
 static const char *set(struct lg_settings *s, const char *name, const char *value)
 {
     static char why[512];
+    memset(s, 0, sizeof *s); /* defaults set fields, not every byte: compare like with like */
     lg_settings_defaults(s);
     return lg_settings_set(s, name, value, why, sizeof why);
 }
@@ -93,6 +94,7 @@ static void accepts_signal(const char *text, int signo)
 static void refuses(const char *name, const char *text, const char *expected)
 {
     struct lg_settings s, before;
+    memset(&before, 0, sizeof before);
     lg_settings_defaults(&before);
     const char *problem = set(&s, name, text);
     bool untouched = memcmp(&s, &before, sizeof s) == 0;

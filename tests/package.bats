@@ -47,8 +47,8 @@ pkg() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    # stdout and stderr apart: the shim logs the first step's stacks after
-    # the exception went out, while the program prints.
+    # stdout and stderr apart: the shim logs the first step's system call
+    # line after the exception went out, while the program prints.
     run --separate-stderr timeout -k 5 "${PY_LIMIT:-60}" \
         env PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" "$PY" "$PROG" "$@"
     output="$output${stderr:+
@@ -369,6 +369,56 @@ $stderr"
 }
 @test "the package alone with LIBGUARD_LOG: the step line names ExecutionTimeout, the Python stacks follow" {
     each check_core_log
+}
+
+# A guard in another thread: the helper thread that raises there logs the
+# stacks (holding the GIL), the thread's among them, and not its own.
+check_core_log_thread() {
+    run --separate-stderr timeout -k 5 60 env PYTHONPATH="$(pkg_dir "$PY")" LIBGUARD_LOG=stderr \
+        "$PY" -c '
+import threading, time, libguard
+def stuck_here():
+    time.sleep(5)
+def work():
+    try:
+        with libguard.time_guard(timeout_ms=200):
+            stuck_here()
+    except libguard.ExecutionTimeout:
+        print("EXC")
+t = threading.Thread(target=work)
+t.start()
+t.join()'
+    output="$output
+$stderr"
+    status_is 0 && says '^EXC$' &&
+        says '^libguard\[[0-9]+\]: Python stacks, most recent call first \(thread [0-9]+ not marked\):$' &&
+        says '^libguard\[[0-9]+\]:   File "<string>", line 4 in stuck_here$' &&
+        says '^libguard\[[0-9]+\]:   File "<string>", line 13 in <module>$' &&
+        never 'Current thread|no Python frame'
+}
+@test "the package alone with LIBGUARD_LOG, a guard in another thread: its stack among the others, no helper's" {
+    each check_core_log_thread
+}
+
+# The Python stacks of 20 first steps (the most a process logs), while the
+# main thread pushes and frees frames all the time (tests/python/churn.py),
+# twice per interpreter: they are read only while those frames stand still.
+check_churn() {
+    local log="$BATS_TEST_TMPDIR/churn.log" round n
+    for round in 1 2; do
+        rm -f "$log"
+        run --separate-stderr timeout -k 5 60 env PYTHONPATH="$(pkg_dir "$PY")" \
+            LIBGUARD_LOG="$log" "$PY" "$TESTS_SRC/python/churn.py" 20
+        status_is 0 && says '^caught 20$' || return 1
+        output=$(cat "$log")
+        n=$(grep -c '^libguard\[[0-9]*\]: Python stacks, most recent call first; main thread is the "Current thread"' <<<"$output")
+        [ "$n" -eq 20 ] && [ "$(grep -c ': end of the Python stacks$' <<<"$output")" -eq 20 ] ||
+            { echo "$PY: $n stacks of 20 begun, or not all ended:"; echo "$output" | grep -v ' File '; return 1; }
+        says '^libguard\[[0-9]+\]:   File "[^"]*churn\.py", line [0-9]+ in deep$' || return 1
+    done
+}
+@test "Python stacks at 20 first steps while the stack changes all the time: the program runs on, each dump whole" {
+    each check_churn
 }
 
 # ---- with the shim -----------------------------------------------------------------

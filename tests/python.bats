@@ -36,9 +36,9 @@ py() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    # stdout and stderr apart: the first step's stacks are logged after the
-    # exception went out, while the program prints (PYTHONUNBUFFERED splits
-    # a print into several writes).
+    # stdout and stderr apart: the first step's system call line is logged
+    # after the exception went out, while the program prints
+    # (PYTHONUNBUFFERED splits a print into several writes).
     run --separate-stderr timeout -k 5 "${PY_LIMIT:-30}" env LD_PRELOAD="$GUARD_SO" "${vars[@]}" \
         "$PY" "$SCENARIO" "$@"
     output="$output

@@ -32,8 +32,9 @@ py() {
     local vars=()
     while [ "$1" != "--" ]; do vars+=("$1"); shift; done
     shift
-    # stdout and stderr apart: the stacks are logged after the exception went
-    # out, while the program prints (unbuffered, with PYTHONUNBUFFERED).
+    # stdout and stderr apart: the watchdog logs the target's system call
+    # after the exception went out, while the program prints (unbuffered,
+    # with PYTHONUNBUFFERED).
     run --separate-stderr timeout -k 5 30 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=1 \
         "${vars[@]}" "$PY" "$STUCK" "$@"
     output="$output
@@ -46,7 +47,8 @@ has() {
     echo "missing: $1"; echo "output was:"; echo "$output"; return 1
 }
 
-# The stack lines come right after the step 1 line, before the exception.
+# The stack lines, written as the exception is raised; the program exits at
+# once, so all of them are in the log when the test reads it.
 check_sleeping() {
     py -- sleep
     [ "$status" -eq 3 ] || { echo "status $status"; echo "$output"; return 1; }

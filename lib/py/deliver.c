@@ -9,7 +9,8 @@
  *   call, which 3.9-3.12 run only once asked for the GIL: a thread asks.
  *   Other threads: a helper thread (helper.c).
  * - The deliverer raises only if the guard that fired is still armed: a
- *   step racing with leaving the guard is dropped.
+ *   step racing with leaving the guard is dropped.  Holding the GIL, it
+ *   logs the Python stacks the watchdog asked for (py/stacks.h).
  *
  * The watchdog never waits for the GIL or for the program; the threads that
  * do own nothing of ours and may be ended or parked by the interpreter at
@@ -28,6 +29,7 @@
 #include "py/helper.h"
 #include "py/install.h"
 #include "py/safepoint.h"
+#include "py/stacks.h"
 #include "watchdog.h"
 
 _Atomic int lg_py_mode = LG_PY_STARTING;
@@ -174,6 +176,7 @@ static int raise_due_main(void)
     PyObject *cls = lg_py_class(due.kind);
     if (!cls)
         return -1; /* the reason it could not be made (MemoryError) is raised */
+    lg_py_write_due_stacks(me); /* where the exception finds it; GIL held */
     lg_py_report(&due);
     lg_py.SetString(cls, due.message);
     return -1;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "py/safepoint.h"
+#include "py/stacks.h"
 #include "registry.h"
 
 bool lg_py_start_thread(void *(*fn)(void *), void *arg)
@@ -111,6 +112,7 @@ static int raise_deferred(void)
     PyObject *cls = lg_py_class(deferred.kind);
     if (!cls)
         return -1;
+    lg_py_write_due_stacks(deferred.tid); /* the GIL is ours: no frame moves */
     lg_py_report(&deferred);
     lg_py.SetString(cls, deferred.message);
     return -1;
@@ -151,6 +153,7 @@ void lg_py_raise_in_thread(struct lg_py_request *r)
             /* the target's tracer raises it */
         } else if (lg_py.SetAsyncExc(r->ident, cls) == 1) {
             async_set[r->guard - lg_slots] = true;
+            lg_py_write_due_stacks(r->tid); /* the GIL is ours: no frame moves */
             lg_py_report(r);
         }
     }

@@ -218,8 +218,6 @@ void lg_py_install(int signo)
     if (atomic_exchange(&lg_py_install_tried, true))
         return;
     bool main_thread = (pid_t)syscall(SYS_gettid) == getpid();
-    if (main_thread)
-        lg_py_stacks_main_thread(); /* the dumps mark it "Current thread" */
     bool ours = false;
     if (signo && main_thread) {
         PyObject *sig = lg_py.ImportModule("_signal");

@@ -14,11 +14,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "options.h"
 #include "py/capi.h"
 #include "py/deliver.h"
+#include "stack.h"
 
 bool lg_py_found;
 
@@ -27,17 +30,19 @@ bool lg_py_found;
  * symbol table of unstripped builds (pyenv's). */
 static struct {
     void *(*InterpreterMain)(void);
-    void *(*ThreadHead)(void *);
-    void *(*ThreadNext)(void *);
     void *(*ThisThreadState)(void);
     const char *(*DumpThreads)(int fd, void *interp, void *current);
 } dumper;
-static void *_Atomic main_tstate;     /* the main thread's */
 static char symtab_path[LG_PATH_MAX]; /* where to look when not exported */
 static uintptr_t symtab_base;
 static dev_t symtab_dev;              /* the file loaded, not one put there since */
 static ino_t symtab_ino;
 static pthread_once_t dumper_once = PTHREAD_ONCE_INIT;
+
+/* The kernel tids whose stacks are due at their next delivery; 0: free.
+ * One per target at a time: a few suffice (at most 20 asked per process). */
+#define MAX_DUE 8
+static _Atomic pid_t due[MAX_DUE];
 
 /* `name`, a function of the object that defines Py_IsInitialized, from its
  * .symtab (not the dynamic table): NULL when stripped. */
@@ -93,10 +98,8 @@ static void find_dumper(void)
 
 void lg_py_stacks_setup(void)
 {
-    /* Public since 3.x (InterpreterState_Main since 3.7): stacks need all. */
-    if (!(*(void **)&dumper.ThreadHead = dlsym(RTLD_DEFAULT, "PyInterpreterState_ThreadHead"))
-        || !(*(void **)&dumper.ThreadNext = dlsym(RTLD_DEFAULT, "PyThreadState_Next"))
-        || !(*(void **)&dumper.ThisThreadState = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState"))
+    /* Public since 3.7: stacks need both. */
+    if (!(*(void **)&dumper.ThisThreadState = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState"))
         || !(*(void **)&dumper.InterpreterMain = dlsym(RTLD_DEFAULT, "PyInterpreterState_Main"))) {
         dumper.ThisThreadState = NULL;
         dumper.InterpreterMain = NULL;
@@ -120,13 +123,7 @@ void lg_py_stacks_setup(void)
     }
 }
 
-void lg_py_stacks_main_thread(void)
-{
-    if (dumper.ThisThreadState)
-        atomic_store(&main_tstate, dumper.ThisThreadState()); /* a TSS read: safe */
-}
-
-int lg_python_stacks(int fd, pid_t tid, char *why, size_t size)
+int lg_python_stacks_ask(pid_t tid, bool raising, char *why, size_t size)
 {
     if (!dumper.InterpreterMain) {
         if (!lg_py_found)
@@ -135,16 +132,9 @@ int lg_python_stacks(int fd, pid_t tid, char *why, size_t size)
                  "libguard preloaded); faulthandler.dump_traceback_later() can print it");
         return -1;
     }
-    if (fd < 0) {
-        snprintf(why, size, "no memory file to write it to");
-        return -1;
-    }
-    int m = atomic_load(&lg_py_mode);
-    if (m != LG_PY_SIGNAL && m != LG_PY_PENDING) {
-        /* Before install we do not know when finalisation begins. */
-        snprintf(why, size, "%s", m == LG_PY_STARTING
-                 ? "the interpreter has not started the program (or Python is embedded)"
-                 : "the CPython support could not be set up");
+    if (!raising) {
+        snprintf(why, size, "they are logged as libguard raises an exception in the "
+                 "interpreter, and this step raises none");
         return -1;
     }
     pthread_once(&dumper_once, find_dumper);
@@ -153,28 +143,56 @@ int lg_python_stacks(int fd, pid_t tid, char *why, size_t size)
                  "a symbol table; `py-spy dump --pid %d` shows it", (int)getpid());
         return -1;
     }
-    atomic_fetch_add(&lg_py_inflight, 1); /* lg_py_begin_finalising waits for us */
-    if (lg_py_finishing()) {
-        atomic_fetch_sub(&lg_py_inflight, 1);
-        snprintf(why, size, "the interpreter is shutting down");
+    int free_slot = -1;
+    for (int i = 0; i < MAX_DUE; i++) {
+        pid_t t = atomic_load(&due[i]);
+        if (t == tid)
+            return 1; /* asked already, not yet delivered */
+        if (!t && free_slot < 0)
+            free_slot = i;
+    }
+    pid_t expected = 0;
+    if (free_slot < 0 || !atomic_compare_exchange_strong(&due[free_slot], &expected, tid)) {
+        snprintf(why, size, "too many exceptions not yet delivered");
         return -1;
     }
-    void *interp = dumper.InterpreterMain(), *current = NULL, *main = atomic_load(&main_tstate);
-    /* Mark the target ("Current thread") if it is the main thread and its
-     * state is still listed; other threads' states name no kernel tid. */
-    if (interp && main && tid == getpid()) {
-        int n = 0;
-        for (void *t = dumper.ThreadHead(interp); t && n < 1000; t = dumper.ThreadNext(t), n++)
-            if (t == main) {
-                current = main;
-                break;
-            }
+    return 1;
+}
+
+void lg_py_write_due_stacks(pid_t tid)
+{
+    bool asked = false;
+    for (int i = 0; i < MAX_DUE; i++) {
+        pid_t expected = tid;
+        asked |= atomic_compare_exchange_strong(&due[i], &expected, 0);
     }
-    const char *err = interp ? dumper.DumpThreads(fd, interp, current) : "no interpreter";
-    atomic_fetch_sub(&lg_py_inflight, 1);
+    if (!asked || !dumper.DumpThreads || !lg_log_enabled())
+        return;
+    char target[48];
+    if (tid == getpid())
+        snprintf(target, sizeof target, "main thread");
+    else
+        snprintf(target, sizeof target, "thread %d", (int)tid);
+    /* The deliverer's own thread state is the "Current thread" (3.12+ take
+     * the caller's anyway): the target's, or a helper's raising in it. */
+    void *current = dumper.ThisThreadState();
+    bool marked = current && tid == (pid_t)syscall(SYS_gettid);
+    int fd = lg_stack_scratch();
+    void *interp = dumper.InterpreterMain();
+    const char *err = fd < 0 ? "no memory file to write it to"
+                    : !interp ? "no interpreter"
+                    : dumper.DumpThreads(fd, interp, current);
     if (err) {
-        snprintf(why, size, "%s", err);
-        return -1;
+        lg_log("no Python stack: %s", err);
+        if (fd >= 0)
+            close(fd);
+        return;
     }
-    return current ? 1 : 2;
+    lg_stack_log_python(fd, target, marked);
+}
+
+void lg_py_stacks_in_child(void)
+{
+    for (int i = 0; i < MAX_DUE; i++)
+        atomic_store(&due[i], 0);
 }

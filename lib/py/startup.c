@@ -183,9 +183,7 @@ static void in_child(void)
 {
     lg_py_deliver_in_child();
     lg_py_helper_in_child();
-    /* The forking thread is the child's main thread. */
-    if (atomic_load(&lg_py_install_tried))
-        lg_py_stacks_main_thread();
+    lg_py_stacks_in_child();
 }
 
 /* The route in place, once: steps may come from now on. */
