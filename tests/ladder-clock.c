@@ -21,19 +21,7 @@
 #include "options.h"
 #include "units.h"
 
-static int tests, failures;
-
-static void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void result(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%sok %d - ", ok ? "" : "not ", ++tests);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    failures += !ok;
-}
+#include "tap.h"
 
 #define S LG_NS_PER_S
 #define MS LG_NS_PER_MS
@@ -292,6 +280,5 @@ int main(void)
     memory_guard();
     memory_sampled();
     kill_after();
-    printf("1..%d\n", tests);
-    return failures ? 1 : 0;
+    return tap_done();
 }

@@ -32,8 +32,10 @@ int main(int argc, char **argv)
         record_handlers();
     }
     if (sleepy) {
-        while (record_ms() < max) {
-            struct timespec t = { 0, 10 * 1000000 };
+        /* One sleep for the whole remainder (a signal ends it early), so the
+         * thread is seen sleeping even on a loaded machine. */
+        for (long left; (left = max - record_ms()) > 0;) {
+            struct timespec t = { left / 1000, left % 1000 * 1000000 };
             nanosleep(&t, NULL);
         }
     } else {

@@ -15,19 +15,7 @@
 
 #include "options.h"
 
-static int tests, failures;
-
-static void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void result(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%sok %d - ", ok ? "" : "not ", ++tests);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    failures += !ok;
-}
+#include "tap.h"
 
 /* NAME=VALUE through the table, as guard's flags are: the problem or NULL. */
 static const char *set(struct lg_settings *s, const char *name, const char *value)
@@ -557,6 +545,5 @@ int main(void)
     environment();
     contradictions();
     nearest();
-    printf("1..%d\n", tests);
-    return failures ? 1 : 0;
+    return tap_done();
 }

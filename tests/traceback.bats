@@ -147,9 +147,10 @@ check_none() {
 @test "native program, LIBGUARD_LOG=path: the native lines go to the file" {
     run guarded LIBGUARD_TIMEOUT=0.5 LIBGUARD_GRACE_PERIOD=0.5 LIBGUARD_LOG="$LOGFILE" \
         -- "$TESTS_BIN/ladder" --sleep --max 1200
-    [ "$status" -eq 0 ]
+    [ "$status" -eq 0 ] || { echo "status $status: $output"; false; }
     ! grep -q 'libguard\[' <<<"$output"
     output=$(cat "$LOGFILE")
+    echo "$output" # shown if a check below fails
     has "main thread is sleeping (S)"
     has "no stack for native code"
 }
