@@ -111,3 +111,61 @@ thread_pkg() { safe pkg thread 500 && all_delivered 500 && says "locks_left_held
 @test "a guard in a worker thread (the helper's route): 500 exceptions, the Condition's lock never left held" {
     each thread_pkg
 }
+
+# The shim learns CPython's call opcodes from a table in C, one row per
+# version: each interpreter's `dis` must agree with it, so a new release
+# that renumbers them fails here.
+opcodes_match() {
+    local minor expected
+    minor=$("$PY" -c 'import sys; print(sys.version_info[1])')
+    expected=$("$PY" - "$minor" <<'PYEOF'
+import dis, sys
+minor = int(sys.argv[1])
+kinds = {}
+for name, op in dis.opmap.items():
+    if op > 255:
+        continue  # pseudo-instructions (3.12+): never in co_code
+    if name.startswith('CALL') and 'INTRINSIC' not in name and name != 'CALL_FINALLY':
+        kinds[op] = 'CALL'
+    elif name.startswith('PRECALL'):
+        kinds[op] = 'PRECALL'
+    elif name in ('CACHE', 'EXTENDED_ARG'):
+        kinds[op] = name
+    elif name in ('LOAD_FAST', 'LOAD_FAST_CHECK'):
+        kinds[op] = 'LOAD_FAST'
+    elif name == 'LOAD_METHOD' or (name == 'LOAD_ATTR' and minor <= 11):
+        kinds[op] = 'LOAD_NAME'
+    elif name == 'LOAD_ATTR':
+        kinds[op] = 'LOAD_NAME_HI'
+for op in sorted(kinds):
+    print(kinds[op], op)
+PYEOF
+    )
+    run "$TESTS_BIN/opcode-table" "$minor"
+    [ "$status" -eq 0 ] && [ "$output" = "$expected" ] || {
+        echo "$PY: libguard's opcode table (lib/py/opcodes.c) differs from dis.opmap:"
+        diff <(echo "$expected") <(echo "$output")
+        return 1
+    }
+}
+@test "the table of call opcodes in C agrees with dis on every interpreter" {
+    each opcodes_match
+}
+
+# Start-up under the shim imports nothing the program did not: importing
+# threading first changes programs (gevent's monkey-patching, threading's
+# shutdown), dis is a cost nobody asked for.
+imported_at_start() {
+    local code='import sys; print("threading" in sys.modules, "dis" in sys.modules)' plain
+    plain=$(timeout 60 "$PY" -c "$code") || return 1
+    run timeout 60 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=60 \
+        LIBGUARD_INTERRUPT=exception "$PY" -c "$code"
+    status_is 0 && [ "$output" = "$plain" ] || {
+        echo "$PY: under the shim '$output', without it '$plain'"
+        return 1
+    }
+}
+@test "under the shim with a guard armed, start-up imports neither threading nor dis" {
+    each imported_at_start
+}
+

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "guard-package.h"
 #include "log.h"
+#include "py/waitsites.h"
 
 #define BOUND_NS 10000000ull /* 10 ms inside protected code ... */
 #define BOUND_OPCODES 1000   /* ... and this many instructions: forced */
@@ -205,6 +206,7 @@ bool lg_safepoint_defer(const struct lg_safepoint_ops *ops, const char *what)
 {
     if (!lg_safepoint_prepare())
         return false;
+    lg_wait_sites_find();
     PyObject *frame = lg_py.GetFrame();
     unsigned long me = lg_py.GetThreadIdent();
     if (d.active) {
@@ -274,6 +276,7 @@ bool lg_safepoint_defer_thread(unsigned long ident, const struct lg_safepoint_op
         d.ops = ops; /* its tracer raises at the next safe point */
         return true;
     }
+    lg_wait_sites_find();
     void *tstate;
     PyObject *frame = target_of(ident, &tstate);
     if (!frame)

@@ -22,21 +22,16 @@
 
 #include "guard-package.h"
 #include "log.h"
+#include "py/opcodes.h"
+#include "py/waitsites.h"
 
 #define MAX_CACHED 4096 /* code objects whose call offsets we keep */
-enum { FILE_INPUT = 257 }; /* Py_file_input */
 
 static bool ready, failed;
-/* Calls inside protected code written to be interrupted (section 3 of
- * doc/safe-delivery.md): a code object, byte offsets first to last. */
-static struct {
-    PyObject *code;
-    long lo, hi;
-} wait_sites[16];
-static int n_wait_sites;
-/* 3.11's specialised PRECALLs make the call themselves (and skip the
- * CALL): a PRECALL is a call in progress or just returned for the handler,
- * but the instruction after it is not after a call. */
+/* A flag per opcode: the instruction calls (3.11's PRECALL too: its
+ * specialised forms make the call themselves and skip the CALL, so it is a
+ * call in progress or just returned for the handler, but the instruction
+ * after it is not after a call); and the inline caches to skip. */
 static bool call_op[256], cache_op[256], precall_op[256];
 static PyObject *offsets_cache;    /* code -> bytes: a flag per code unit */
 static PyObject *marks;            /* set of code objects (@protected) */
@@ -52,99 +47,47 @@ static const char *const protected_names[] = {
     "__enter__", "__exit__", "__aenter__", "__aexit__", "__del__", NULL,
 };
 
-/* Found from the bytecode of the running interpreter, so no table per
- * version: the wait sites (doc/safe-delivery.md, section 3) and which
- * opcodes call (CALL*, but not CALL_INTRINSIC_* nor 3.8's CALL_FINALLY). */
-static const char discover[] =
-    "import dis, threading\n"
-    "def _ranges(code, obj, method, after=None):\n"
-    "    ins = list(dis.get_instructions(code))\n"
-    "    out, armed, start = [], after is None, None\n"
-    "    for i, x in enumerate(ins):\n"
-    "        if x.argval == after:\n"
-    "            armed = True\n"
-    "        if (armed and x.opname.startswith('LOAD_') and x.argval == obj\n"
-    "                and i + 1 < len(ins) and ins[i + 1].argval == method):\n"
-    "            start = x.offset\n"
-    "        if start is not None and x.opname.startswith('CALL'):\n"
-    "            out.append((code, start, x.offset))\n"
-    "            start = None\n"
-    "    return out\n"
-    "def _discover():\n"
-    "    sites = _ranges(threading.Condition.wait.__code__, 'waiter', 'acquire',\n"
-    "                    '_release_save')\n"
-    "    if len(sites) < 2:\n"
-    "        sites = []\n"
-    "    lock_wait = getattr(threading.Thread, '_wait_for_tstate_lock', None)\n"
-    "    if lock_wait is not None:\n"
-    "        sites += _ranges(lock_wait.__code__, 'lock', 'acquire')[:1]\n"
-    "    else:\n"
-    "        sites += _ranges(threading.Thread.join.__code__, '_handle', 'join')[:1]\n"
-    "    calls = bytes(op for name, op in dis.opmap.items() if name.startswith('CALL')\n"
-    "                  and 'INTRINSIC' not in name and name != 'CALL_FINALLY')\n"
-    "    caches = bytes(op for name, op in dis.opmap.items() if name == 'CACHE')\n"
-    "    precalls = bytes(op for name, op in dis.opmap.items() if name.startswith('PRECALL'))\n"
-    "    return tuple(sites), calls, caches, _f_trace, precalls\n"
-    "def _f_trace(frame, event, arg):\n"
-    "    return None\n"
-    "_result = _discover()\n";
-
 static void decref(PyObject *o)
 {
     if (o)
         lg_py.DecRef(o);
 }
 
+static PyObject *f_trace_stub(PyObject *self, PyObject *args)
+{
+    (void)self;
+    (void)args;
+    lg_py.IncRef(lg_py.None);
+    return lg_py.None;
+}
+
+static struct py_method_def f_trace_stub_def = {
+    "libguard_f_trace", f_trace_stub, PY_METH_VARARGS,
+    "libguard: a frame's trace function that does nothing (opcode events need one).",
+};
+
 /* Once, GIL held: false when this interpreter cannot be served (the caller
- * then raises at once, as before). */
+ * then raises at once, as before).  Runs no Python code and imports
+ * nothing: the program's start-up stays its own. */
 bool lg_safepoint_prepare(void)
 {
     if (ready || failed)
         return ready;
     failed = true;
-    if (!lg_py_resolve() || lg_py_minor < 8)
-        return false;
-    PyObject *type, *value, *tb;
-    lg_py.Fetch(&type, &value, &tb); /* we may run while one is being raised */
-    PyObject *globals = lg_py.DictNew(), *done = NULL;
-    if (globals && lg_py.DictSetItemString(globals, "__builtins__", lg_py.GetBuiltins()) == 0)
-        done = lg_py.RunString(discover, FILE_INPUT, globals, globals, NULL);
-    PyObject *result = done && globals ? lg_py.DictGetItemString(globals, "_result") : NULL;
-    if (result && lg_py.TupleSize(result) == 5) {
-        PyObject *precalls = lg_py.TupleGetItem(result, 4);
-        const unsigned char *p = (const unsigned char *)lg_py.BytesAsString(precalls);
-        for (ssize_t i = 0; p && i < lg_py.BytesSize(precalls); i++)
-            precall_op[p[i]] = true;
-        lg_safepoint_f_trace_stub = lg_py.TupleGetItem(result, 3);
-        lg_py.IncRef(lg_safepoint_f_trace_stub);
-        PyObject *sites = lg_py.TupleGetItem(result, 0);
-        PyObject *calls = lg_py.TupleGetItem(result, 1), *caches = lg_py.TupleGetItem(result, 2);
-        for (ssize_t i = 0; i < lg_py.TupleSize(sites) && n_wait_sites < 16; i++) {
-            PyObject *site = lg_py.TupleGetItem(sites, i);
-            wait_sites[n_wait_sites].code = lg_py.TupleGetItem(site, 0);
-            lg_py.IncRef(wait_sites[n_wait_sites].code); /* kept for good */
-            wait_sites[n_wait_sites].lo = lg_py.AsLong(lg_py.TupleGetItem(site, 1));
-            wait_sites[n_wait_sites].hi = lg_py.AsLong(lg_py.TupleGetItem(site, 2));
-            n_wait_sites++;
+    unsigned char kinds[256];
+    if (lg_py_resolve() && lg_opcode_kinds(lg_py_minor, kinds)) {
+        for (int op = 0; op < 256; op++) {
+            call_op[op] = kinds[op] == LG_OP_CALL;
+            precall_op[op] = kinds[op] == LG_OP_PRECALL;
+            cache_op[op] = kinds[op] == LG_OP_CACHE;
         }
-        const unsigned char *c = (const unsigned char *)lg_py.BytesAsString(calls);
-        for (ssize_t i = 0; c && i < lg_py.BytesSize(calls); i++)
-            call_op[c[i]] = true;
-        c = (const unsigned char *)lg_py.BytesAsString(caches);
-        for (ssize_t i = 0; c && i < lg_py.BytesSize(caches); i++)
-            cache_op[c[i]] = true;
+        lg_safepoint_f_trace_stub = lg_py.CFunctionNewEx(&f_trace_stub_def, NULL, NULL);
         offsets_cache = lg_py.DictNew();
-        ready = offsets_cache != NULL;
+        ready = offsets_cache && lg_safepoint_f_trace_stub;
+        lg_py.Clear();
     }
-    lg_py.Clear();
-    decref(done);
-    decref(globals);
-    lg_py.Restore(type, value, tb);
-    if (ready && n_wait_sites < 3) /* Condition.wait's two and Thread.join's */
-        lg_log("not every wait site found in threading (Condition.wait, Thread.join): a thread "
-               "blocked there gets ExecutionTimeout when its wait ends");
     if (!ready)
-        lg_log("could not set up safe delivery (CPython %d): ExecutionTimeout and "
+        lg_log("could not set up safe delivery (CPython 3.%d): ExecutionTimeout and "
                "MemoryLimitExceeded are raised at once, wherever the thread is", lg_py_minor);
     failed = !ready;
     return ready;
@@ -299,14 +242,6 @@ static int flags_at(PyObject *code, long lasti)
     return unit < lg_py.BytesSize(flags) ? ((const unsigned char *)lg_py.BytesAsString(flags))[unit] : 0;
 }
 
-static bool at_wait_site(PyObject *code, long lasti)
-{
-    for (int i = 0; i < n_wait_sites; i++)
-        if (code == wait_sites[i].code && lasti >= wait_sites[i].lo && lasti <= wait_sites[i].hi)
-            return true;
-    return false;
-}
-
 static bool lexically_protected_frame(PyObject *frame)
 {
     PyObject *code = lg_py.GetAttrString(frame, "f_code");
@@ -328,7 +263,7 @@ bool lg_safepoint_may_raise(PyObject *frame, enum lg_safepoint_where where, unsi
     }
     long lasti = where == LG_SP_AT_START ? -1 : lasti_of(frame);
     bool yes;
-    if (where != LG_SP_AT_START && at_wait_site(code, lasti))
+    if (where != LG_SP_AT_START && lg_wait_site_at(code, lasti))
         yes = true;
     else if (lexically_protected(frame, code))
         yes = false;

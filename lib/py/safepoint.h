@@ -32,10 +32,10 @@ struct lg_safepoint_ops {
     bool (*due)(void);
 };
 
-/* Once, GIL held, before a guard can fire (lg_py_install): look up what the
- * decision needs from the running interpreter (it runs `dis` once, a few
- * ms; in a signal handler it would delay the first exception).  False when
- * this interpreter cannot be served: exceptions are then raised at once. */
+/* Once, GIL held, before a guard can fire (lg_py_install): the opcode table
+ * of this interpreter's version (opcodes.h) and what the tracer needs; no
+ * Python code runs and nothing is imported.  False when this interpreter
+ * cannot be served: exceptions are then raised at once. */
 bool lg_safepoint_prepare(void);
 
 /* In the main thread's handler (or pending call), with an exception due:
