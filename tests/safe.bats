@@ -169,3 +169,14 @@ imported_at_start() {
     each imported_at_start
 }
 
+# The deferral's tracer on 3.12+ is installed on every thread
+# (PyEval_SetTraceAllThreads): the program's own tracers in the other
+# threads (coverage, a debugger) must be theirs again after the delivery.
+tracers_pkg() {
+    safe pkg tracers 20 LIBGUARD_LOG=stderr && all_delivered 20 \
+        && says "forced inside protected code" \
+        && says "main_tracer_kept=True observer_tracer_kept=True"
+}
+@test "a deferral in a worker thread leaves the program's tracers in the other threads in place" {
+    each tracers_pkg
+}

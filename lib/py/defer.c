@@ -2,7 +2,14 @@
  * deferral tracer.  f_trace_opcodes on the stack's frames and a C trace
  * function (PyEval_SetTrace; for another thread on 3.12+,
  * PyEval_SetTraceAllThreads) that applies the decision (safepoint.c) at
- * each instruction and raises at the first yes, or at the bound. */
+ * each instruction and raises at the first yes, or at the bound.
+ *
+ * The program's own tracers (coverage, a debugger) are kept: each thread's
+ * is saved before ours replaces it, gets that thread's events meanwhile,
+ * and is put back by the thread itself (PyEval_SetTrace acts on the
+ * calling thread only): the target at delivery, the others of 3.12+'s
+ * all-threads route at their next event, unless none of them had one (then
+ * ours is removed from all at once, as the interpreter stops tracing). */
 #include "config.h"
 #include "py/safepoint.h"
 
@@ -18,6 +25,7 @@
 #define BOUND_NS 10000000ull /* 10 ms inside protected code ... */
 #define BOUND_OPCODES 1000   /* ... and this many instructions: forced */
 #define MAX_TRACED 256       /* frames whose f_trace_opcodes we set */
+#define MAX_THREADS 256      /* thread states whose tracer we keep */
 
 typedef int (*py_tracefunc)(PyObject *, void *, int, PyObject *);
 enum { TRACE_CALL = 0, TRACE_OPCODE = 7 };
@@ -43,12 +51,18 @@ static struct {
     long opcodes;
     unsigned long ident;    /* the thread that gets it */
     bool all_threads;       /* 3.12+, another thread: PyEval_SetTraceAllThreads */
-    py_tracefunc saved_fn;  /* the thread's own trace function, chained */
-    PyObject *saved_obj;
     PyObject *traced[MAX_TRACED];
     bool set_f_trace[MAX_TRACED]; /* we gave it f_trace (3.13+) */
     int n_traced;
 } d;
+
+/* A thread's own trace function while ours is installed on it. */
+static struct saved_tracer {
+    void *tstate;
+    py_tracefunc fn; /* NULL: it had none */
+    PyObject *obj;   /* its argument: a reference we hold */
+} saved[MAX_THREADS];
+static int n_saved; /* entries: threads that still run ours */
 
 /* Only the forking thread is in the child: a deferral for another thread
  * is forgotten (its frames are leaked: touching them could run code of a
@@ -59,6 +73,8 @@ void lg_safepoint_defer_in_child(void)
         d.active = false;
         d.n_traced = 0;
     }
+    /* The tracers saved stay: an entry whose thread is not here is only
+     * compared, and dropped at the next deferral (save_all). */
 }
 
 /* Opcode events for this frame.  3.13's f_trace_opcodes setter
@@ -104,41 +120,128 @@ static void trace_stack(PyObject *frame)
 
 static int tracer(PyObject *obj, void *frame, int what, PyObject *arg);
 
-/* The trace fields of `tstate` (NULL: none readable on this build). */
-static py_tracefunc *trace_fields(void *tstate)
+/* The trace fields of `tstate`: c_tracefunc, and c_traceobj two pointers on. */
+static void **trace_fields(void *tstate)
 {
-    return tstate ? (py_tracefunc *)((void **)tstate + trace_field()) : NULL;
+    return (void **)tstate + trace_field();
+}
+
+static struct saved_tracer *saved_of(void *tstate)
+{
+    for (int i = 0; i < n_saved; i++)
+        if (saved[i].tstate == tstate)
+            return &saved[i];
+    return NULL;
+}
+
+static void forget(struct saved_tracer *s)
+{
+    decref(s->obj);
+    *s = saved[--n_saved];
+}
+
+/* Before ours replaces it: the tracer of `tstate` (kept if it already runs
+ * ours, from an earlier deferral).  False when there is no room. */
+static bool save(void *tstate)
+{
+    void **field = trace_fields(tstate);
+    struct saved_tracer *s = saved_of(tstate);
+    if (s && *field == (void *)tracer)
+        return true;
+    if (s)
+        forget(s); /* the thread replaced ours since: what it runs now */
+    if (n_saved == MAX_THREADS)
+        return false;
+    s = &saved[n_saved++];
+    s->tstate = tstate;
+    *(void **)&s->fn = field[0];
+    s->obj = field[2];
+    if (s->obj)
+        lg_py.IncRef(s->obj); /* PyEval_SetTrace drops the thread's reference */
+    return true;
+}
+
+/* After ours was installed on `tstate` (NULL: on every thread saved): if
+ * one does not hold it where we read, the layout is not the one we know,
+ * and what we read is not a tracer: chain and put back nothing (those
+ * threads end with none, as the interpreter had no tracer to keep). */
+static void check_layout(void *tstate)
+{
+    bool known = true;
+    for (int i = 0; i < n_saved; i++)
+        if (!tstate || saved[i].tstate == tstate)
+            known = known && trace_fields(saved[i].tstate)[0] == (void *)tracer;
+    for (int i = 0; !known && i < n_saved; i++) {
+        decref(saved[i].obj);
+        saved[i].fn = NULL;
+        saved[i].obj = NULL;
+    }
 }
 
 /* Install the tracer on the current thread state, keeping the one there. */
 static void install(void)
 {
-    py_tracefunc *field = trace_fields(lg_py.ThreadStateGet());
-    d.saved_fn = *field;
-    d.saved_obj = (PyObject *)((void **)field)[2];
-    if (d.saved_obj)
-        lg_py.IncRef(d.saved_obj);
+    void *tstate = lg_py.ThreadStateGet();
+    bool kept = save(tstate);
     lg_py.SetTrace(tracer, NULL);
-    if (*field != tracer) { /* not the layout we expected: chain nothing */
-        decref(d.saved_obj);
-        d.saved_fn = NULL;
-        d.saved_obj = NULL;
-    }
+    if (kept)
+        check_layout(tstate);
 }
 
-static void stop(void)
+/* 3.12+, for another thread: each thread's own tracer saved (false: more
+ * threads than we can keep), before install_all(). */
+static bool save_all(void)
 {
-    if (!d.active)
-        return;
-    d.active = false;
-    if (d.all_threads) {
-        lg_py.SetTraceAllThreads(NULL, NULL);
-    } else {
-        lg_py.SetTrace(d.saved_fn, d.saved_obj);
-        decref(d.saved_obj);
+    for (int i = 0; i < n_saved;) { /* threads gone, or that replaced ours */
+        bool live = false;
+        for (void *t = lg_py.ThreadHead(lg_py.InterpreterMain()); t && !live; t = lg_py.ThreadNext(t))
+            live = t == saved[i].tstate;
+        if (live && trace_fields(saved[i].tstate)[0] == (void *)tracer)
+            i++;
+        else
+            forget(&saved[i]);
     }
-    d.saved_fn = NULL;
-    d.saved_obj = NULL;
+    for (void *t = lg_py.ThreadHead(lg_py.InterpreterMain()); t; t = lg_py.ThreadNext(t))
+        if (!save(t))
+            return false; /* entries of threads that do not run ours: refreshed by save() */
+    return true;
+}
+
+/* Ours on every thread (after save_all). */
+static void install_all(void)
+{
+    lg_py.SetTraceAllThreads(tracer, NULL);
+    check_layout(NULL);
+}
+
+/* The calling thread gets its own tracer back. */
+static void put_back_here(void)
+{
+    struct saved_tracer *s = saved_of(lg_py.ThreadStateGet());
+    lg_py.SetTrace(s ? s->fn : NULL, s ? s->obj : NULL);
+    if (s)
+        forget(s);
+}
+
+/* On the target thread: the tracers put back (or left to put back). */
+static void untrace(void)
+{
+    void *here = lg_py.ThreadStateGet();
+    bool others_had_one = false;
+    for (int i = 0; d.all_threads && i < n_saved; i++)
+        others_had_one = others_had_one || (saved[i].tstate != here && saved[i].fn);
+    if (d.all_threads && !others_had_one) {
+        lg_py.SetTraceAllThreads(NULL, NULL); /* ours off everywhere at once */
+        for (int i = n_saved - 1; i >= 0; i--)
+            if (saved[i].tstate != here)
+                forget(&saved[i]);
+    }
+    put_back_here(); /* the others, if any, at their next event (tracer) */
+}
+
+/* Nothing deferred any more: the frames' opcode events off. */
+static void stop_tracing_frames(void)
+{
     PyObject *type, *value, *tb;
     lg_py.Fetch(&type, &value, &tb);
     for (int i = 0; i < d.n_traced; i++) {
@@ -150,6 +253,15 @@ static void stop(void)
     }
     d.n_traced = 0;
     lg_py.Restore(type, value, tb);
+}
+
+static void stop(void)
+{
+    if (!d.active)
+        return;
+    d.active = false;
+    untrace();
+    stop_tracing_frames();
 }
 
 static int deliver(PyObject *frame, bool forced)
@@ -166,12 +278,35 @@ static int deliver(PyObject *frame, bool forced)
     return ops->raise_now() < 0 ? -1 : 0;
 }
 
+/* A thread that is not (or no longer) the target: its own tracer gets the
+ * event; once nothing is deferred, it is put back first. */
+static int not_ours(PyObject *frame, int what, PyObject *arg)
+{
+    struct saved_tracer *s = saved_of(lg_py.ThreadStateGet());
+    py_tracefunc fn = s ? s->fn : NULL;
+    PyObject *obj = s ? s->obj : NULL;
+    bool put_back = !d.active;
+    if (put_back) {
+        if (obj)
+            lg_py.IncRef(obj); /* for the call below */
+        put_back_here();
+    }
+    int r = fn ? fn(obj, frame, what, arg) : 0;
+    if (put_back)
+        decref(obj);
+    return r;
+}
+
 static int tracer(PyObject *obj, void *frame, int what, PyObject *arg)
 {
     (void)obj;
-    if (d.saved_fn && what != TRACE_OPCODE && d.saved_fn(d.saved_obj, frame, what, arg) < 0)
+    if (!d.active || lg_py.GetThreadIdent() != d.ident)
+        return not_ours(frame, what, arg);
+    struct saved_tracer *own = saved_of(lg_py.ThreadStateGet());
+    /* The target's own tracer: every event but the opcode events we asked for. */
+    if (own && own->fn && what != TRACE_OPCODE && own->fn(own->obj, frame, what, arg) < 0)
         return -1;
-    if (!d.active || (d.all_threads && lg_py.GetThreadIdent() != d.ident))
+    if (!d.active) /* its tracer left a guard, say: stopped meanwhile */
         return 0;
     if (!d.ops->due()) {
         stop(); /* the guard was left meanwhile */
@@ -282,7 +417,7 @@ bool lg_safepoint_defer_thread(unsigned long ident, const struct lg_safepoint_op
     if (!frame)
         return false;
     bool now = lg_safepoint_may_raise(frame, LG_SP_IN_HANDLER, ident)
-        || (lg_py_minor >= 12 && !lg_py.SetTraceAllThreads);
+        || (lg_py_minor >= 12 && (!lg_py.SetTraceAllThreads || !save_all()));
     if (!now) {
         begin(ops, what, ident);
         trace_stack(frame);
@@ -292,7 +427,7 @@ bool lg_safepoint_defer_thread(unsigned long ident, const struct lg_safepoint_op
         return false;
     if (lg_py_minor >= 12) {
         d.all_threads = true;
-        lg_py.SetTraceAllThreads(tracer, NULL);
+        install_all();
     } else {
         /* The target is parked and we hold the GIL: nothing runs on it. */
         void *mine = lg_py.ThreadStateSwap(tstate);

@@ -9,7 +9,7 @@ ROUTE: pkg       libguard.time_guard(timeout_ms=1..3, interrupt_type=exception)
                  with guard_progress() before each delivery
        baseline  CPython's own: a SIGALRM handler that raises (setitimer,
                  0.05-2 ms), for bench/ to compare with
-SCENARIO: condition | queue | logging | blocked | bounded | user | thread
+SCENARIO: condition | queue | logging | blocked | bounded | user | thread | tracers
 """
 import os
 import queue
@@ -375,8 +375,58 @@ def sc_thread():
     return result
 
 
+def sc_tracers():
+    """A guard in a worker thread, deferred (a loop in @protected code,
+    forced at the bound), while two other threads have the program's own
+    tracers (sys.settrace) and are blocked: each keeps its tracer, which
+    still sees the calls made after the deliveries."""
+    seen = {"main": set(), "observer": set()}
+
+    def tracer_for(name):
+        def trace(frame, event, arg):
+            if event == "call":
+                seen[name].add(frame.f_code.co_name)
+        return trace
+
+    ready, go, result = threading.Event(), threading.Event(), {}
+
+    def probe_observer():
+        pass
+
+    def probe_main():
+        pass
+
+    def observer():
+        sys.settrace(tracer_for("observer"))
+        ready.set()
+        go.wait()
+        probe_observer()
+        result["observer"] = sys.gettrace() is not None and "probe_observer" in seen["observer"]
+
+    @libguard.protected
+    def spin(t0):
+        while time.monotonic() - t0 < LATE_S:
+            len(())
+
+    def worker():
+        for _ in range(N):
+            deliver(spin)
+
+    t_observer = start_thread(observer)
+    ready.wait()
+    sys.settrace(tracer_for("main"))
+    start_thread(worker).join()
+    probe_main()
+    kept_main = sys.gettrace() is not None and "probe_main" in seen["main"]
+    sys.settrace(None)
+    go.set()
+    t_observer.join()
+    return dict(main_tracer_kept=kept_main, observer_tracer_kept=result.get("observer"))
+
+
 SCENARIOS = dict(condition=sc_condition, queue=sc_queue, logging=sc_logging,
-                 blocked=sc_blocked, bounded=sc_bounded, user=sc_user, thread=sc_thread)
+                 blocked=sc_blocked, bounded=sc_bounded, user=sc_user, thread=sc_thread,
+                 tracers=sc_tracers)
 
 
 def main():
