@@ -180,3 +180,45 @@ tracers_pkg() {
 @test "a deferral in a worker thread leaves the program's tracers in the other threads in place" {
     each tracers_pkg
 }
+
+# The wait sites are read from the threading the program imported, when a
+# deferral first needs them: one that comes while threading is still being
+# imported (a stub in sys.modules here, as during its import) must not end
+# the search.  Later, a Thread.join is still cut short at the step, not
+# when the joined thread ends 20 s later.
+partial_threading() {
+    local script="$BATS_TEST_TMPDIR/partial.py"
+    cat >"$script" <<'PYEOF'
+import ctypes, sys, time, types
+progress = ctypes.CDLL(None).guard_progress
+class Stub:
+    def __exit__(self, *exc):  # protected by its name: the exception waits here
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 20:
+            len(())
+sys.modules["threading"] = types.ModuleType("threading")  # as while it is imported
+progress()
+try:
+    Stub().__exit__()
+except BaseException as e:
+    print("first", type(e).__name__)
+del sys.modules["threading"]
+import threading
+t = threading.Thread(target=time.sleep, args=(20,), daemon=True)
+t.start()
+progress()
+t0 = time.monotonic()
+try:
+    t.join()
+    print("join returned")
+except BaseException as e:
+    print("second", type(e).__name__, "%d" % (time.monotonic() - t0))
+PYEOF
+    run timeout -k 5 60 env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=2 \
+        LIBGUARD_GRACE_PERIOD=60 LIBGUARD_INTERRUPT=exception LIBGUARD_LOG=none "$PY" "$script"
+    status_is 0 && says "^first ExecutionTimeout$" && says "^second ExecutionTimeout [0-9]+$" &&
+        between "$(sed -n 's/^second ExecutionTimeout //p' <<<"$output")" 1 9 "$PY: join cut short after (s)"
+}
+@test "a first deferral while threading is being imported: a later Thread.join is still cut short at the step" {
+    each partial_threading
+}

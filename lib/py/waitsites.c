@@ -125,27 +125,31 @@ void lg_wait_sites_find(void)
     PyObject *threading = imported_threading();
     if (!threading)
         return;
-    found = true;
     PyObject *type, *value, *tb;
     lg_py.Fetch(&type, &value, &tb); /* we may run while one is being raised */
     lg_py.IncRef(threading);
+    /* Both are defined once the module has run to its end: before that
+     * (the program is importing it), look again at the next deferral. */
     PyObject *wait = code_of(threading, "Condition", "wait");
-    int n = wait ? add_ranges(wait, "waiter", "acquire", "_release_save", MAX_SITES - 1) : 0;
+    bool tstate_lock = true;
+    PyObject *join = code_of(threading, "Thread", "_wait_for_tstate_lock"); /* to 3.12 */
+    if (!join) {
+        tstate_lock = false;
+        join = code_of(threading, "Thread", "join");
+    }
+    found = wait && join;
+    int n = found ? add_ranges(wait, "waiter", "acquire", "_release_save", MAX_SITES - 1) : 0;
     if (n < 2) { /* not the Condition.wait we know: none of it */
         while (n_sites > 0)
             lg_py.DecRef(sites[--n_sites].code);
-        n = 0;
     }
-    PyObject *join = code_of(threading, "Thread", "_wait_for_tstate_lock"); /* to 3.12 */
-    if (join)
-        n += add_ranges(join, "lock", "acquire", NULL, 1);
-    else if ((join = code_of(threading, "Thread", "join")))
-        n += add_ranges(join, "_handle", "join", NULL, 1);
+    if (found)
+        add_ranges(join, tstate_lock ? "lock" : "_handle", tstate_lock ? "acquire" : "join", NULL, 1);
     decref(join);
     decref(wait);
     lg_py.DecRef(threading);
     lg_py.Restore(type, value, tb);
-    if (n_sites < 3)
+    if (found && n_sites < 3)
         lg_log("not every wait site found in threading (Condition.wait, Thread.join): a thread "
                "blocked there gets ExecutionTimeout when its wait ends");
 }
