@@ -39,7 +39,22 @@ LIBGUARD_PACKAGE_ENTRY const char *libguard_package_settings_problems(int *warn)
 LIBGUARD_PACKAGE_ENTRY int libguard_package_attach(struct libguard_package_attach *a);
 
 /* After guard_end(g), GIL held, in the thread that left the guard: an
- * exception set for it that has not been raised yet is dropped. */
-LIBGUARD_PACKAGE_ENTRY void libguard_package_guard_left(struct guard *g);
+ * exception set for it that has not been raised yet is dropped.
+ * `async_pending`: the thread state has an asynchronous exception set (only
+ * then is it cleared: 3.11 signals the interpreter even for a NULL one, and
+ * nothing clears that, so every eval-breaker check would run for nothing,
+ * and a thread under the deferral tracer spins at a RESUME). */
+LIBGUARD_PACKAGE_ENTRY void libguard_package_guard_left(struct guard *g, int async_pending);
+
+/* libguard.deferred(): the calling thread enters / leaves a section where
+ * the exceptions are held back (they nest; no allocation, no lock).  Leaving
+ * the outermost one raises the exception held back meanwhile: -1 with it
+ * set, else 0.  GIL held. */
+LIBGUARD_PACKAGE_ENTRY void libguard_package_deferred_enter(void);
+LIBGUARD_PACKAGE_ENTRY int libguard_package_deferred_exit(void);
+
+/* @libguard.protected: mark code object `code` (a PyObject *) protected
+ * wherever it runs.  0, or -1 with a Python exception set.  GIL held. */
+LIBGUARD_PACKAGE_ENTRY int libguard_package_protect(void *code);
 
 #endif

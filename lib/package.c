@@ -60,7 +60,7 @@ int libguard_package_attach(struct libguard_package_attach *a)
     return 0;
 }
 
-void libguard_package_guard_left(struct guard *g)
+void libguard_package_guard_left(struct guard *g, int async_pending)
 {
-    lg_py_helper_guard_left(g);
+    lg_py_helper_guard_left(g, async_pending);
 }

@@ -83,6 +83,11 @@ PyObject *mem_guard(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *progress(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 PyObject *progress_loop(PyObject *self, PyObject *args, PyObject *kwargs);
 
+/* protect.c: the program's own sections (held back like protected code) */
+extern PyTypeObject DeferredType;
+PyObject *deferred(PyObject *self, PyObject *unused);
+PyObject *protected(PyObject *self, PyObject *fn);
+
 #pragma GCC visibility pop
 
 #endif

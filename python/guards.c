@@ -72,7 +72,7 @@ void guard_exit(GuardObject *g)
         if (e->owner != g || !pthread_equal(e->thread, me))
             continue;
         guard_end(e->handle);
-        libguard_package_guard_left(e->handle);
+        libguard_package_guard_left(e->handle, PyThreadState_Get()->async_exc != NULL);
         memmove(e, e + 1, (size_t)(n_entries - i - 1) * sizeof *e);
         n_entries--;
         g->active--;

@@ -40,6 +40,14 @@ static PyMethodDef module_methods[] = {
       METH_VARARGS | METH_KEYWORDS,
       "progress_loop($module, /, it, ctx=None)\n--\n\nIterate over it, reporting progress (as progress(ctx)) "
       "after each item." },
+    { "deferred", deferred, METH_NOARGS,
+      "deferred($module, /)\n--\n\nA context manager: ExecutionTimeout and MemoryLimitExceeded "
+      "are held back while the thread is inside the block (they nest), and raised as it leaves "
+      "the outermost one; bounded: forced after 10 ms and 1000 instructions inside." },
+    { "protected", protected, METH_O,
+      "protected($module, fn, /)\n--\n\nDecorator: ExecutionTimeout and MemoryLimitExceeded are "
+      "held back while a call of fn (and whatever it calls) runs; returns fn itself. Bounded "
+      "as deferred()." },
     { NULL, NULL, 0, NULL },
 };
 
@@ -47,7 +55,7 @@ static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "libguard._core",
     .m_doc = "Process guards (a faster drop-in for resiliparse.process_guard) over libguard's "
-             "core: time_guard, mem_guard, progress, progress_loop, InterruptType, "
+             "core: time_guard, mem_guard, progress, progress_loop, deferred, protected, InterruptType, "
              "ExecutionTimeout, MemoryLimitExceeded.",
     .m_size = -1,
     .m_methods = module_methods,
@@ -91,7 +99,8 @@ PyMODINIT_FUNC PyInit__core(void)
     if (problems && PyErr_WarnEx(PyExc_RuntimeWarning, problems, 1) < 0)
         return NULL;
     if (PyType_Ready(&TimeGuardType) < 0 || PyType_Ready(&MemGuardType) < 0
-        || PyType_Ready(&GuardedType) < 0 || PyType_Ready(&LoopType) < 0)
+        || PyType_Ready(&GuardedType) < 0 || PyType_Ready(&LoopType) < 0
+        || PyType_Ready(&DeferredType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (!m)

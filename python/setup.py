@@ -52,7 +52,7 @@ setup(
     version=version,
     ext_modules=[Extension(
         "libguard._core",
-        sources=["module.c", "guards.c", "args.c", "progress.c"],
+        sources=["module.c", "guards.c", "args.c", "progress.c", "protect.c"],
         include_dirs=[include],
         library_dirs=[libdir],
         runtime_library_dirs=[libdir],

@@ -12,6 +12,9 @@ load helpers
         guard_progress_on guard_time_begin guard_mem_begin guard_end guard_set_handler \
         libguard_package_settings_problems@@LIBGUARD_PRIVATE_PACKAGE_1 \
         libguard_package_attach@@LIBGUARD_PRIVATE_PACKAGE_1 \
-        libguard_package_guard_left@@LIBGUARD_PRIVATE_PACKAGE_1 | sort)
+        libguard_package_guard_left@@LIBGUARD_PRIVATE_PACKAGE_1 \
+        libguard_package_deferred_enter@@LIBGUARD_PRIVATE_PACKAGE_1 \
+        libguard_package_deferred_exit@@LIBGUARD_PRIVATE_PACKAGE_1 \
+        libguard_package_protect@@LIBGUARD_PRIVATE_PACKAGE_1 | sort)
     [ "$output" = "$expected" ] || { echo "exported:"; echo "$output"; false; }
 }

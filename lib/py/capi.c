@@ -39,12 +39,32 @@ bool lg_py_resolve(void)
         && FIND(IsSubclass, "PyObject_IsSubclass")
         && FIND(GetFrame, "PyEval_GetFrame")
         && FIND(BaseException, "PyExc_BaseException")
-        && FIND(None, "_Py_NoneStruct");
+        && FIND(None, "_Py_NoneStruct")
+        && FIND(SetTrace, "PyEval_SetTrace") && FIND(ThreadStateGet, "PyThreadState_Get")
+        && FIND(ThreadStateSwap, "PyThreadState_Swap")
+        && FIND(InterpreterMain, "PyInterpreterState_Main")
+        && FIND(ThreadHead, "PyInterpreterState_ThreadHead")
+        && FIND(ThreadNext, "PyThreadState_Next")
+        && FIND(GetThreadIdent, "PyThread_get_thread_ident")
+        && FIND(DictNew, "PyDict_New") && FIND(DictGetItem, "PyDict_GetItem")
+        && FIND(DictGetItemString, "PyDict_GetItemString")
+        && FIND(DictSetItem, "PyDict_SetItem") && FIND(DictSetItemString, "PyDict_SetItemString")
+        && FIND(DictSize, "PyDict_Size") && FIND(DictClear, "PyDict_Clear")
+        && FIND(GetBuiltins, "PyEval_GetBuiltins") && FIND(RunString, "PyRun_StringFlags")
+        && FIND(BytesAsString, "PyBytes_AsString") && FIND(BytesSize, "PyBytes_Size")
+        && FIND(BytesFromStringAndSize, "PyBytes_FromStringAndSize")
+        && FIND(UnicodeAsUTF8, "PyUnicode_AsUTF8")
+        && FIND(LongFromUnsignedLong, "PyLong_FromUnsignedLong")
+        && FIND(SetNew, "PySet_New") && FIND(SetAdd, "PySet_Add")
+        && FIND(SetContains, "PySet_Contains") && FIND(SetSize, "PySet_Size")
+        && FIND(True, "_Py_TrueStruct") && FIND(False, "_Py_FalseStruct");
     if (!ok)
         return false;
     /* Public from 3.13; the private name before (and still exported). */
     if (!FIND(IsFinalizing, "Py_IsFinalizing"))
         FIND(IsFinalizing, "_Py_IsFinalizing");
+    FIND(ThreadStateGetFrame, "PyThreadState_GetFrame");
+    FIND(SetTraceAllThreads, "PyEval_SetTraceAllThreads");
     const char *version = lg_py.GetVersion();
     if (strncmp(version, "3.", 2) != 0)
         return false;

@@ -56,8 +56,38 @@ struct lg_capi {
     /* Before 3.12 (the GIL's switch interval; NULL when not exported). */
     unsigned long (*GetSwitchInterval)(void);
     void (*SetSwitchInterval)(unsigned long);
+    /* Safe points (safepoint.c, defer.c). */
+    void (*SetTrace)(int (*)(PyObject *, void *, int, PyObject *), PyObject *);
+    void *(*ThreadStateGet)(void);
+    void *(*ThreadStateSwap)(void *);
+    void *(*InterpreterMain)(void);
+    void *(*ThreadHead)(void *);
+    void *(*ThreadNext)(void *);
+    unsigned long (*GetThreadIdent)(void);
+    PyObject *(*DictNew)(void);
+    PyObject *(*DictGetItem)(PyObject *, PyObject *);
+    PyObject *(*DictGetItemString)(PyObject *, const char *);
+    int (*DictSetItem)(PyObject *, PyObject *, PyObject *);
+    int (*DictSetItemString)(PyObject *, const char *, PyObject *);
+    ssize_t (*DictSize)(PyObject *);
+    void (*DictClear)(PyObject *);
+    PyObject *(*GetBuiltins)(void);
+    PyObject *(*RunString)(const char *, int, PyObject *, PyObject *, void *);
+    char *(*BytesAsString)(PyObject *);
+    ssize_t (*BytesSize)(PyObject *);
+    PyObject *(*BytesFromStringAndSize)(const char *, ssize_t);
+    const char *(*UnicodeAsUTF8)(PyObject *);
+    PyObject *(*LongFromUnsignedLong)(unsigned long);
+    PyObject *(*SetNew)(PyObject *);
+    int (*SetAdd)(PyObject *, PyObject *);
+    int (*SetContains)(PyObject *, PyObject *);
+    ssize_t (*SetSize)(PyObject *);
+    /* NULL where absent: 3.9+, 3.12+. */
+    PyObject *(*ThreadStateGetFrame)(void *);
+    void (*SetTraceAllThreads)(int (*)(PyObject *, void *, int, PyObject *), PyObject *);
     PyObject **BaseException; /* &PyExc_BaseException */
     PyObject *None;           /* &_Py_NoneStruct */
+    PyObject *True, *False;   /* &_Py_TrueStruct, &_Py_FalseStruct */
 };
 extern struct lg_capi lg_py;
 

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "py/helper.h"
 #include "py/install.h"
+#include "py/safepoint.h"
 #include "py/stacks.h"
 #include "watchdog.h"
 
@@ -129,15 +130,28 @@ void lg_py_report(const struct lg_py_request *r)
 
 /* ---- the main thread, GIL held --------------------------------------------- */
 
-int lg_py_deliver_main(void)
+/* The kind of the exception due to the main thread (its guard still
+ * armed), or -1.  Main thread, GIL held. */
+static int kind_due_main(void)
 {
-    if (lg_py_finishing())
-        return 0;
-    /* No Python code running: finalisation runs the last pending calls
-     * (_Py_FinishPendingCalls, before atexit) and turns an exception there
-     * into a SystemError.  Nothing could catch it anyway. */
-    if (!lg_py.GetFrame())
-        return 0;
+    pid_t me = getpid();
+    for (int i = 0; i < N_REQUESTS; i++) {
+        struct lg_py_request *r = &requests[i];
+        if (atomic_load(&r->state) == LG_PY_READY && r->tid == me && lg_py_request_current(r))
+            return r->kind;
+    }
+    return -1;
+}
+
+static bool due_main(void)
+{
+    return !lg_py_finishing() && kind_due_main() >= 0;
+}
+
+/* Raise the exception due to the main thread, if any: -1 with it set,
+ * else 0.  Main thread, GIL held. */
+static int raise_due_main(void)
+{
     pid_t me = getpid();
     struct lg_py_request due;
     bool found = false;
@@ -166,6 +180,24 @@ int lg_py_deliver_main(void)
     lg_py_report(&due);
     lg_py.SetString(cls, due.message);
     return -1;
+}
+static const struct lg_safepoint_ops main_ops = { raise_due_main, due_main };
+
+int lg_py_deliver_main(void)
+{
+    if (lg_py_finishing())
+        return 0;
+    /* No Python code running: finalisation runs the last pending calls
+     * (_Py_FinishPendingCalls, before atexit) and turns an exception there
+     * into a SystemError.  Nothing could catch it anyway. */
+    if (!lg_py.GetFrame())
+        return 0;
+    /* Held back while the thread is in protected code (safepoint.h). */
+    int kind = kind_due_main();
+    if (kind >= 0 && lg_safepoint_defer(&main_ops, kind == LG_KIND_MEMORY
+                                        ? "MemoryLimitExceeded" : "ExecutionTimeout"))
+        return 0;
+    return raise_due_main();
 }
 
 static int on_pending_call(void *arg)

@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "py/safepoint.h"
 #include "py/stacks.h"
 #include "registry.h"
 
@@ -94,13 +96,62 @@ static void unhurry_gil(void)
  * and written with the GIL held. */
 static bool async_set[LG_MAX_GUARDS];
 
+/* The exception a helper held back (safepoint.h), raised by the target's
+ * tracer at its next safe point (GIL held, on the target). */
+static struct lg_py_request deferred;
+
+static bool deferred_due(void)
+{
+    return !lg_py_finishing() && lg_py_request_current(&deferred);
+}
+
+static int raise_deferred(void)
+{
+    if (!deferred_due())
+        return 0;
+    PyObject *cls = lg_py_class(deferred.kind);
+    if (!cls)
+        return -1;
+    lg_py_write_due_stacks(deferred.tid); /* the GIL is ours: no frame moves */
+    lg_py_report(&deferred);
+    lg_py.SetString(cls, deferred.message);
+    return -1;
+}
+static const struct lg_safepoint_ops thread_ops = { raise_deferred, deferred_due };
+
+static void copy_request(struct lg_py_request *to, const struct lg_py_request *from)
+{
+    to->guard = from->guard;
+    to->seq = from->seq;
+    to->kind = from->kind;
+    to->step = from->step;
+    to->tid = from->tid;
+    to->ident = from->ident;
+    memcpy(to->message, from->message, sizeof to->message);
+}
+
+/* Hold r back if its thread is in protected code: true when deferred. */
+static bool defer(const struct lg_py_request *r)
+{
+    struct lg_py_request before;
+    copy_request(&before, &deferred);
+    copy_request(&deferred, r);
+    if (lg_safepoint_defer_thread(r->ident, &thread_ops, r->kind == LG_KIND_MEMORY
+                                  ? "MemoryLimitExceeded" : "ExecutionTimeout"))
+        return true;
+    copy_request(&deferred, &before); /* perhaps another thread's, still deferred */
+    return false;
+}
+
 void lg_py_raise_in_thread(struct lg_py_request *r)
 {
     if (!lg_py_finishing() && lg_py_request_current(r)) {
         PyObject *cls = lg_py_class(r->kind);
-        if (!cls)
+        if (!cls) {
             lg_py.Clear();
-        else if (lg_py.SetAsyncExc(r->ident, cls) == 1) {
+        } else if (defer(r)) {
+            /* the target's tracer raises it */
+        } else if (lg_py.SetAsyncExc(r->ident, cls) == 1) {
             async_set[r->guard - lg_slots] = true;
             lg_py_write_due_stacks(r->tid); /* the GIL is ours: no frame moves */
             lg_py_report(r);
@@ -132,7 +183,7 @@ bool lg_py_helper_start(struct lg_py_request *r)
     return lg_py_start_thread(helper, r);
 }
 
-void lg_py_helper_guard_left(const void *g)
+void lg_py_helper_guard_left(const void *g, bool async_pending)
 {
     uintptr_t base = (uintptr_t)lg_slots, p = (uintptr_t)g;
     if (p < base || p - base >= sizeof lg_slots)
@@ -140,6 +191,8 @@ void lg_py_helper_guard_left(const void *g)
     size_t i = (p - base) / sizeof lg_slots[0];
     if (async_set[i]) {
         async_set[i] = false;
+        if (!async_pending)
+            return; /* raised already */
         /* set but perhaps not yet raised: not outside the guard */
         lg_py.SetAsyncExc((unsigned long)pthread_self(), NULL);
     }

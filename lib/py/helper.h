@@ -23,7 +23,8 @@ bool lg_py_start_thread(void *(*fn)(void *), void *arg);
 bool lg_py_helper_start(struct lg_py_request *r);
 
 /* Raise the exception of request `r` (TAKEN) in its thread, unless its
- * guard was left; then free it.  On the helper, GIL held. */
+ * guard was left, at once or, when the thread is in protected code, at its
+ * next safe point (safepoint.h); then free it.  On the helper, GIL held. */
 void lg_py_raise_in_thread(struct lg_py_request *r);
 
 /* The address of the GIL's switch interval (3.12+, from the package, which
@@ -32,8 +33,9 @@ void lg_py_raise_in_thread(struct lg_py_request *r);
 void lg_py_helper_set_interval(unsigned long *interval_us);
 
 /* The calling thread leaves guard slot `g` (GIL held): an exception a
- * helper set for it that has not been raised yet is dropped. */
-void lg_py_helper_guard_left(const void *g);
+ * helper set for it that has not been raised yet is dropped (only when
+ * `async_pending`: the thread state has one set). */
+void lg_py_helper_guard_left(const void *g, bool async_pending);
 
 /* fork: no helper in the child. */
 void lg_py_helper_in_child(void);

@@ -10,6 +10,8 @@
 
 #include "log.h"
 #include "py/deliver.h"
+#include "py/safepoint.h"
+#include "py/stacks.h"
 #include "sigblocked.h"
 #include "signals.h"
 
@@ -231,6 +233,8 @@ void lg_py_install(int signo)
         lg_log("could not register an atexit callback: interrupting with signals");
         return;
     }
+    /* Now, not in the handler when the first exception is due. */
+    lg_safepoint_prepare();
     atomic_store(&lg_py_mode, ours ? LG_PY_SIGNAL : LG_PY_PENDING);
     if (!ours) {
         wrap_threading_shutdown();

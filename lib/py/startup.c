@@ -31,6 +31,7 @@
 #include "py/deliver.h"
 #include "py/helper.h"
 #include "py/install.h"
+#include "py/safepoint.h"
 #include "py/stacks.h"
 
 static int python_signal; /* the shim's LIBGUARD_PYTHON_SIGNAL */
@@ -241,5 +242,6 @@ bool lg_py_attach(int signo, unsigned long *interval_us, PyObject *report)
     bool main_thread = (pid_t)syscall(SYS_gettid) == getpid();
     if (main_thread || !atomic_load(&hook_added))
         lg_py_install(signo);
+    lg_safepoint_prepare(); /* at import, not when a guard fires (done once) */
     return true;
 }

@@ -15,8 +15,8 @@ import enum as _enum
 import logging as _logging
 
 from ._core import (ExecutionTimeout, MemGuard, MemoryLimitExceeded,
-                    ResiliparseGuardException, TimeGuard, __version__, mem_guard, progress,
-                    progress_loop, time_guard)
+                    ResiliparseGuardException, TimeGuard, __version__, deferred, mem_guard,
+                    progress, progress_loop, protected, time_guard)
 
 
 class InterruptType(_enum.IntEnum):
@@ -37,13 +37,13 @@ del _logging
 
 __all__ = [
     "ExecutionTimeout", "InterruptType", "MemGuard", "MemoryLimitExceeded",
-    "ResiliparseGuardException", "TimeGuard", "mem_guard", "progress",
-    "progress_loop", "time_guard",
+    "ResiliparseGuardException", "TimeGuard", "deferred", "mem_guard", "progress",
+    "progress_loop", "protected", "time_guard",
 ]
 
 # What help(), repr and inspect.signature() name them by (the signatures'
 # defaults, InterruptType.exception_then_signal, are looked up in the
 # module named here).
-for _f in (time_guard, mem_guard, progress, progress_loop):
+for _f in (time_guard, mem_guard, progress, progress_loop, deferred, protected):
     _f.__module__ = __name__
 del _f
