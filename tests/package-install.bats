@@ -57,8 +57,9 @@ except libguard.ExecutionTimeout:
     # Each python block of the README, after what the examples leave to the reader.
     n=$(awk -v dir="$dir" '
         /^```python$/ { n++; f = dir "/example" n ".py"
-            print "from typing import Any, Iterable" > f
+            print "from typing import Any, Dict, Iterable, List" > f
             print "records: Iterable[Any]\nrdd: Any" > f
+            print "index: Dict[Any, Any]\nrows: List[Any]\nkey: Any\nrow: Any" > f
             print "def process(record: Any) -> None: ...\ndef parse(record: Any) -> Any: ..." > f
             next }
         /^```/ { f = ""; next }

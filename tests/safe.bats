@@ -43,11 +43,12 @@ safe() {
     local route=$1 name=$2 n=$3
     shift 3
     if [ "$route" = shim ]; then
-        # the shim's own route: no package on the path, no log
+        # the shim's own route: no package on the path, no log; the first
+        # step (due during start-up) taken before safe.py starts.
         run --separate-stderr timeout -k 5 120 env LD_PRELOAD="$GUARD_PRELOAD" \
             LIBGUARD_TIMEOUT=1ms LIBGUARD_GRACE_PERIOD=30 LIBGUARD_INTERRUPT=exception \
             LIBGUARD_LOG=none SAFE_TIMEOUT_S=0.001 "$@" \
-            "$PY" "$TESTS_SRC/python/safe.py" shim "$name" "$n"
+            "$PY" "$TESTS_SRC/python/after_first_step.py" "$TESTS_SRC/python/safe.py" shim "$name" "$n"
     else
         run --separate-stderr timeout -k 5 120 env PYTHONPATH="$(pkg_dir "$PY")" "$@" \
             "$PY" "$TESTS_SRC/python/safe.py" "$route" "$name" "$n"

@@ -330,7 +330,7 @@ const struct lg_route lg_py_route = {
     .withdraw = route_withdraw,
 };
 
-static bool main_has_due(void)
+bool lg_py_main_has_due(void)
 {
     for (int i = 0; i < N_REQUESTS; i++)
         if (atomic_load(&requests[i].state) == LG_PY_READY && requests[i].tid == getpid())
@@ -349,7 +349,7 @@ void lg_py_deliver_in_child(void)
 /* For install: a step that came while Python was starting (main thread). */
 void lg_py_deliver_started(bool signal_ours)
 {
-    if (!main_has_due())
+    if (!lg_py_main_has_due())
         return;
     if (signal_ours)
         syscall(SYS_tgkill, getpid(), getpid(), lg_py_signal);

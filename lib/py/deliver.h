@@ -74,6 +74,10 @@ int lg_py_deliver_main(void);
 /* The route for guards in this interpreter (installed as lg_default_route). */
 extern const struct lg_route lg_py_route;
 
+/* Is an exception due to the main thread (a step that came while Python
+ * was starting)?  Any thread. */
+bool lg_py_main_has_due(void);
+
 /* install.c, once set up on the main thread: deliver a step that came
  * while Python was starting (through the signal when it is ours). */
 void lg_py_deliver_started(bool signal_ours);

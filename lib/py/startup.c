@@ -11,8 +11,8 @@
  *   start-up.
  * - The "cpython.run_*" audit event comes on the main thread, holding the
  *   GIL, just before the program's own code: it counts as progress (the
- *   time guard measures the program, not the interpreter's start-up), and
- *   there we install (install.h). */
+ *   time guard measures the program, not a start-up shorter than its
+ *   timeout), and there we install (install.h). */
 #include "config.h"
 #include "py/startup.h"
 #include "python.h"
@@ -46,8 +46,11 @@ static int audit_hook(const char *event, PyObject *args, void *data)
     if (strncmp(event + 8, "run_", 4) == 0) {
         if ((pid_t)syscall(SYS_gettid) == getpid()) {
             /* The interpreter's own start-up is not the program's work: its
-             * first line is progress (an exception already due stays due). */
-            guard_progress();
+             * first line is progress, unless the start-up outlasted the
+             * timeout (the step it got is then delivered now, and the ladder
+             * goes on from there). */
+            if (!lg_py_main_has_due())
+                guard_progress();
             lg_py_install(python_signal);
         }
     } else if (strcmp(event + 8, "_PySys_ClearAuditHooks") == 0) {
