@@ -15,31 +15,13 @@ bats_require_minimum_version 1.5.0
 
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
-setup_file() {
-    local exe dir found='' skipped='' status
-    find_pythons
-    for exe in $PYTHONS; do
-        dir="$BATS_FILE_TMPDIR/pkg-$(echo "$exe" | tr / _)"
-        status=0
-        "$TESTS_SRC/build-package.sh" "$exe" "$dir" >&3 2>&1 || status=$?
-        case $status in
-        0) found="$found $exe" ;;
-        2) skipped="$skipped $exe(no Python.h)" ;;
-        *) echo "# could not build the package for $exe" >&3; return 1 ;;
-        esac
-    done
-    export PYTHONS="${found# }"
-    echo "# CPython tested: ${PYTHONS:-none}" >&3
-    [ -z "$skipped" ] || echo "# not tested:$skipped" >&3
-}
+setup_file() { build_packages; }
 
 setup() {
     setup_guard_env
     PROG="$TESTS_SRC/python/package.py"
     [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 with headers found"; return 1; }
 }
-
-pkg_dir() { echo "$BATS_FILE_TMPDIR/pkg-$(echo "$1" | tr / _)"; }
 
 # pkg [VAR=VALUE...] -- ARGS...: run package.py ARGS with $PY and its build of
 # the extension, in the foreground (SIGINT not ignored), bounded by timeout(1).
@@ -54,7 +36,6 @@ pkg() {
     output="$output${stderr:+
 $stderr}"
 }
-
 
 
 # ---- the exception ----------------------------------------------------------

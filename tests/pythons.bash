@@ -38,3 +38,24 @@ says() { grep -qE -- "$1" <<<"$output" || { echo "$PY: expected /$1/ in:"; echo 
 never() { ! grep -qE -- "$1" <<<"$output" || { echo "$PY: unexpected /$1/ in:"; echo "$output"; return 1; }; }
 status_is() { [ "$status" -eq "$1" ] || { echo "$PY: status $status, expected $1:"; echo "$output"; return 1; }; }
 ms_between() { between "$(recorded_ms "$1")" "$2" "$3" "$PY $1"; }
+
+# setup_file of the package's suites: build libguard's package for each
+# CPython found (tests/build-package.sh) and keep in PYTHONS those it built
+# for; pkg_dir EXE is where.
+build_packages() {
+    local exe found='' skipped='' status
+    find_pythons
+    for exe in $PYTHONS; do
+        status=0
+        "$TESTS_SRC/build-package.sh" "$exe" "$(pkg_dir "$exe")" >&3 2>&1 || status=$?
+        case $status in
+        0) found="$found $exe" ;;
+        2) skipped="$skipped $exe(no Python.h)" ;;
+        *) echo "# could not build the package for $exe" >&3; return 1 ;;
+        esac
+    done
+    export PYTHONS="${found# }"
+    echo "# CPython tested: ${PYTHONS:-none}" >&3
+    [ -z "$skipped" ] || echo "# not tested:$skipped" >&3
+}
+pkg_dir() { echo "$BATS_FILE_TMPDIR/pkg-$(echo "$1" | tr / _)"; }

@@ -14,29 +14,12 @@ bats_require_minimum_version 1.5.0
 
 BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
-setup_file() {
-    local exe dir found='' status
-    find_pythons
-    for exe in $PYTHONS; do
-        dir="$BATS_FILE_TMPDIR/pkg-$(echo "$exe" | tr / _)"
-        status=0
-        "$TESTS_SRC/build-package.sh" "$exe" "$dir" >&3 2>&1 || status=$?
-        case $status in
-        0) found="$found $exe" ;;
-        2) echo "# not tested: $exe (no Python.h)" >&3 ;;
-        *) echo "# could not build the package for $exe" >&3; return 1 ;;
-        esac
-    done
-    export PYTHONS="${found# }"
-    echo "# CPython tested: ${PYTHONS:-none}" >&3
-}
+setup_file() { build_packages; }
 
 setup() {
     setup_guard_env
     [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 with headers found"; return 1; }
 }
-
-pkg_dir() { echo "$BATS_FILE_TMPDIR/pkg-$(echo "$1" | tr / _)"; }
 
 # safe ROUTE SCENARIO N [VAR=VALUE...]: run safe.py with $PY, bounded.
 # 500 deliveries per scenario; 100 in a sanitizer build (for memory errors,
