@@ -3,12 +3,19 @@
 # the interpreter that failed.  Load after helpers.bash.
 
 # find_pythons: PYTHONS, every CPython 3.8-3.13 under pyenv's versions and
-# /usr/bin/python3; OLD_PYTHONS, the CPython 3 older than 3.8 found there;
-# NEWER_PYTHONS, those after 3.13 (not yet supported, only listed).
+# /usr/bin/python3 (or, when GUARD_PYTHONS is set, those of its
+# space-separated interpreters); OLD_PYTHONS, the CPython 3 older than 3.8
+# found there; NEWER_PYTHONS, those after 3.13 (not yet supported, only
+# listed).
 find_pythons() {
-    local root exe v found='' old='' newer=''
-    root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-    for exe in ${root:+"$root"/versions/*/bin/python3} /usr/bin/python3; do
+    local root exe v found='' old='' newer='' candidates
+    if [ -n "${GUARD_PYTHONS:-}" ]; then
+        candidates=$GUARD_PYTHONS
+    else
+        root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+        candidates="$(ls -d ${root:+"$root"/versions/*/bin/python3} 2>/dev/null) /usr/bin/python3"
+    fi
+    for exe in $candidates; do
         [ -x "$exe" ] || continue
         v=$("$exe" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
         case $v in
