@@ -3,10 +3,10 @@
 #include "package.h"
 #include "guard-package.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "elfsym.h"
 #include "log.h"
 #include "py/helper.h"
 #include "py/startup.h"
@@ -19,7 +19,7 @@ static bool problems_warn;
 static bool python_running(void)
 {
     int (*initialized)(void);
-    *(void **)&initialized = dlsym(RTLD_DEFAULT, "Py_IsInitialized");
+    *(void **)&initialized = lg_loaded_symbol("Py_IsInitialized");
     return initialized && initialized();
 }
 

@@ -1,5 +1,6 @@
-/* TAP output for the C unit tests (options-unit, settings-unit, ladder-clock): one line
- * per check, then the plan; tap_done() is main's exit status. */
+/* TAP output for the C unit tests (options-unit, settings-unit, ladder-clock,
+ * elfsym-unit): one line per check, then the plan; tap_done() is main's exit
+ * status. */
 #ifndef LIBGUARD_TESTS_TAP_H
 #define LIBGUARD_TESTS_TAP_H
 

@@ -17,7 +17,6 @@
 #include "py/startup.h"
 #include "python.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "elfsym.h"
 #include "guard.h"
 #include "ladder.h"
 #include "options.h"
@@ -209,9 +209,10 @@ static void route_in_place(void)
 
 void lg_python_setup(int signo)
 {
-    lg_py_found = dlsym(RTLD_DEFAULT, "Py_IsInitialized") != NULL;
-    /* Not found: no second failed lookup (each costs a process thousands
-     * of instructions) to learn it again. */
+    /* Read from the loaded objects' symbol tables: most guarded programs are
+     * not Python, and a dlsym that fails costs each of them thousands of
+     * instructions and the memory of its error message. */
+    lg_py_found = lg_loaded_symbol("Py_IsInitialized") != NULL;
     if (!lg_py_found || !lg_py_resolve())
         return; /* no CPython 3.8+ here */
     if (lg_py.IsInitialized())
