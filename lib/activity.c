@@ -9,16 +9,18 @@
 
 #include "options.h"
 #include "procfile.h"
+#include "startdata.h"
 
 _Atomic uint64_t lg_own_read_bytes, lg_own_written_bytes;
 
-static int kind = LG_PROGRESS_CALLS;
+static int kind LG_START_DATA = LG_PROGRESS_CALLS;
 static char path[LG_PATH_MAX];
 
 void lg_activity_configure(int k, const char *p)
 {
     kind = k;
-    lg_copy_string(path, sizeof path, p);
+    if (p)
+        lg_copy_string(path, sizeof path, p);
 }
 
 ssize_t lg_read_own_text(const char *path, char *buf, size_t size)

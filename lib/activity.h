@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* What counts (enum lg_progress_kind) and, for LG_PROGRESS_FILE, the path. */
+/* What counts (enum lg_progress_kind) and, for LG_PROGRESS_FILE, the path
+ * (NULL for the others). */
 void lg_activity_configure(int kind, const char *path);
 
 /* The current value of the activity counter: bytes read and written (io),

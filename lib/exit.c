@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "startdata.h"
 #include "lastthread.h"
 #include "report.h"
 #include "stack.h"
@@ -22,7 +23,7 @@ typedef int (*main_fn)(int, char **, char **);
 typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
                         void (*)(void), void *);
 
-static main_fn real_main;
+static main_fn real_main LG_START_DATA;
 
 static int main_then_exiting(int argc, char **argv, char **envp)
 {
@@ -44,7 +45,7 @@ __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 
 __attribute__((visibility("default"), noreturn)) void exit(int status)
 {
-    static void (*real_exit)(int);
+    static void (*real_exit)(int) LG_START_DATA;
     atomic_store(&lg_exiting, true);
     lg_stack_wait_logged();
     lg_report_exit(status);
@@ -58,7 +59,7 @@ __attribute__((visibility("default"), noreturn)) void exit(int status)
 
 __attribute__((visibility("default"), noreturn)) void pthread_exit(void *value)
 {
-    static void (*real_pthread_exit)(void *);
+    static void (*real_pthread_exit)(void *) LG_START_DATA;
     if (syscall(SYS_gettid) == getpid())
         lg_main_leaving();
     if (!real_pthread_exit)

@@ -16,10 +16,12 @@
 
 #include "options.h"
 #include "output.h"
+#include "startdata.h"
 
-static int log_kind = LG_LOG_STDERR;
+static int log_kind LG_START_DATA = LG_LOG_STDERR;
 static char log_path[LG_PATH_MAX];
 static char status_path[LG_PATH_MAX];
+static bool status_on LG_START_DATA; /* status_path is set */
 /* The Python package reports through Python's logging instead: lines are
  * dropped (lg_log_hold). */
 static _Atomic bool held;
@@ -38,7 +40,9 @@ void lg_log_hold(void)
 
 void lg_status_configure(const char *path)
 {
-    lg_copy_string(status_path, sizeof status_path, path);
+    status_on = path && path[0];
+    if (status_on)
+        lg_copy_string(status_path, sizeof status_path, path);
 }
 
 static void write_lines(const char *text, size_t len)
@@ -109,7 +113,7 @@ bool lg_log_enabled(void)
 
 void lg_status_note(enum lg_status_event event)
 {
-    if (!status_path[0])
+    if (!status_on)
         return;
     char line[32];
     size_t n = lg_status_line(event, getpid(), line, sizeof line);

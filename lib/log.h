@@ -8,6 +8,8 @@
 
 #include "status.h"
 
+/* Where the log goes (enum lg_log_kind) and, for LG_LOG_FILE, the path
+ * (NULL for the others). */
 void lg_log_configure(int kind, const char *path);
 void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Many lines written together, a few per write (a stack dump): each line gets
@@ -22,7 +24,8 @@ void lg_log_hold(void);
  * lines. */
 bool lg_log_enabled(void);
 /* The guard wrapper's status file (LIBGUARD_STATUS_FILE; its lines are
- * status.h's): where to append, and one event of this process. */
+ * status.h's): where to append (NULL or "": none), and one event of this
+ * process. */
 void lg_status_configure(const char *path);
 void lg_status_note(enum lg_status_event event);
 

@@ -71,18 +71,21 @@ static const struct option table[LG_OPT_COUNT] = {
 
 void lg_settings_defaults(struct lg_settings *s)
 {
-    /* Field by field, not a memset: the paths are 18 KiB, which every
-     * guarded process would write (and fault in) at start-up; an empty path
-     * is its first byte. */
+    /* Field by field, not a memset of the 18 KiB: an empty path or list is
+     * its first byte. */
     s->timeout_ns = 0;
     memset(&s->max_memory, 0, sizeof s->max_memory);
-    s->send_kill = false;
-    s->log_path[0] = s->progress_path[0] = s->report_path[0] = s->status_path[0] = '\0';
-    s->dry_run = s->verbose = false;
-    s->only_cmds[0] = s->skip_cmds[0] = '\0';
-    s->set = 0;
-    s->grace_ns = 15 * LG_NS_PER_S;
     s->memory_grace_ns = 0;
+    s->send_kill = s->dry_run = s->verbose = false;
+    s->set = 0;
+    s->log_path[0] = s->progress_path[0] = s->report_path[0] = s->status_path[0] = '\0';
+    s->only_cmds[0] = s->skip_cmds[0] = '\0';
+    lg_settings_defaults_zeroed(s);
+}
+
+void lg_settings_defaults_zeroed(struct lg_settings *s)
+{
+    s->grace_ns = 15 * LG_NS_PER_S;
     s->memory_secondary_grace_ns = 5 * LG_NS_PER_S;
     s->check_interval_ns = 500 * LG_NS_PER_MS;
     s->interrupt = LG_INTERRUPT_EXCEPTION_THEN_SIGNAL;

@@ -48,24 +48,29 @@ struct lg_settings {
     uint64_t check_interval_ns;
     int interrupt;                       /* enum lg_interrupt */
     bool send_kill;
+    bool dry_run;
+    bool verbose;                        /* internal: guard -v */
     int log;                             /* enum lg_log_kind */
-    char log_path[LG_PATH_MAX];
     int children;                        /* enum lg_children */
     int on_error;                        /* enum lg_on_error */
     int python_signal;
     int progress;                        /* enum lg_progress_kind */
+    uint32_t set;                        /* bit per option row: given explicitly */
+    /* Last, after the fields every guarded process reads: 18 KiB that only
+     * the settings given touch (each page of it touched is a page fault). */
+    char log_path[LG_PATH_MAX];
     char progress_path[LG_PATH_MAX];
     char report_path[LG_PATH_MAX];
-    bool dry_run;
     char status_path[LG_PATH_MAX];       /* internal: set by the guard wrapper */
-    bool verbose;                        /* internal: guard -v */
     char only_cmds[LG_CMDS_MAX];         /* "": every program (cmds.h) */
     char skip_cmds[LG_CMDS_MAX];         /* "": none left out */
-    uint32_t set;                        /* bit per option row: given explicitly */
 };
 
 /* Fill `s` with the defaults. */
 void lg_settings_defaults(struct lg_settings *s);
+/* The same for an `s` that is all zero already (static storage): only the
+ * fields whose default is not zero are written, and the paths not touched. */
+void lg_settings_defaults_zeroed(struct lg_settings *s);
 
 /* Read every LIBGUARD_* variable from `envp` into `s`.  Each problem is
  * written as one line into `errors` (newline-separated, NUL-terminated,

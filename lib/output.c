@@ -40,13 +40,14 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "startdata.h"
 #include "options.h"
 
 static struct {
     bool open;
     dev_t dev;
     ino_t ino;
-} original;
+} original LG_START_DATA;
 
 /* Before the other constructors of the library, which may log. */
 __attribute__((constructor(102))) static void note_stderr(void)
@@ -195,23 +196,29 @@ static const char *check_path(const char *path, char *why, size_t size)
     return why;
 }
 
+/* 1 and a line in `errors` if `path` cannot be written, else 0.  Its own
+ * frame: 4 KiB of stack that a process with no such path never touches
+ * (each page of it is a page fault). */
+static __attribute__((noinline)) int check_one(const char *variable, const char *path,
+                                               char *errors, size_t size)
+{
+    char why[LG_PATH_MAX + 64], quoted[256];
+    if (!check_path(path, why, sizeof why))
+        return 0;
+    size_t used = strlen(errors);
+    snprintf(errors + used, size > used ? size - used : 0,
+             "libguard: %s='%s' cannot be written: %s (name a file libguard can append to)\n",
+             variable, lg_quote(path, quoted, sizeof quoted), why);
+    return 1;
+}
+
 int lg_output_check_paths(const struct lg_settings *s, char *errors, size_t size)
 {
-    const struct { const char *variable, *path; } files[] = {
-        { "LIBGUARD_LOG", s->log == LG_LOG_FILE ? s->log_path : "" },
-        { "LIBGUARD_REPORT", s->report_path },
-    };
     int count = 0;
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        char why[LG_PATH_MAX + 64], quoted[256];
-        if (!files[i].path[0] || !check_path(files[i].path, why, sizeof why))
-            continue;
-        size_t used = strlen(errors);
-        snprintf(errors + used, size > used ? size - used : 0,
-                 "libguard: %s='%s' cannot be written: %s (name a file libguard can append to)\n",
-                 files[i].variable, lg_quote(files[i].path, quoted, sizeof quoted), why);
-        count++;
-    }
+    if (s->log == LG_LOG_FILE && s->log_path[0])
+        count += check_one("LIBGUARD_LOG", s->log_path, errors, size);
+    if ((s->set & (1u << LG_OPT_REPORT)) && s->report_path[0])
+        count += check_one("LIBGUARD_REPORT", s->report_path, errors, size);
     return count;
 }
 

@@ -21,6 +21,7 @@
 #include "api.h"
 #include "children.h"
 #include "clock.h"
+#include "startdata.h"
 #include "cmds.h"
 #include "log.h"
 #include "memory.h"
@@ -35,6 +36,13 @@
 static struct lg_settings settings;
 static uint64_t max_bytes; /* the memory limit, resolved */
 static bool armed_from_env; /* process guards from LIBGUARD_* settings */
+
+/* Was this setting given?  Asked before reading a path: each is 4 KiB of
+ * its own, a page fault to read (options.h). */
+static bool given(int row)
+{
+    return settings.set & (1u << row);
+}
 
 static pid_t current_tid(void)
 {
@@ -157,7 +165,7 @@ static void in_child(void)
     lg_api_forget_tid();
     /* No guard was ever armed and no report is due: nothing follows, no
      * watchdog ran.  Most children of a shell, which exec at once. */
-    if (atomic_load(&lg_slots_used) == 0 && !settings.report_path[0])
+    if (atomic_load(&lg_slots_used) == 0 && !given(LG_OPT_REPORT))
         return;
     lg_watchdog_forget();
     lg_memory_forget();
@@ -242,7 +250,8 @@ bool lg_preload_log_wanted(void)
  * for the programs it runs.  It only tells the guard wrapper, which would
  * otherwise take its silence for a program libguard cannot enter.  Guards
  * it begins through the API work as anywhere. */
-static const char *only_cmds, *skip_cmds, *status_file; /* found by any_setting() */
+static const char *only_cmds LG_START_DATA, *skip_cmds LG_START_DATA,
+    *status_file LG_START_DATA; /* found by any_setting() */
 
 static bool left_out(const char *argv0)
 {
@@ -273,7 +282,7 @@ static const char *value_of(const char *var, const char *name)
  * lookup. */
 static bool any_setting(char **env)
 {
-    static const char prefix[] = "LIBGUARD_";
+    const char prefix[] = "LIBGUARD_"; /* immediates, not a page of .rodata */
     bool any = false;
     for (char **e = env; e && *e; e++) {
         size_t i = 0;
@@ -304,7 +313,7 @@ __attribute__((constructor)) static void libguard_init(int argc, char **argv, ch
         return; /* nothing of the environment's to arm or check */
 
     char errors[4096];
-    lg_settings_defaults(&settings);
+    lg_settings_defaults_zeroed(&settings); /* static: zero, its paths untouched */
     int problems = lg_settings_from_env(&settings, env, errors, sizeof errors);
 
     if (settings.set & (1u << LG_OPT_MAX_MEMORY)) {
@@ -349,9 +358,10 @@ __attribute__((constructor)) static void libguard_init(int argc, char **argv, ch
         return;
     }
 
-    lg_log_configure(settings.log, settings.log_path);
-    lg_status_configure(settings.status_path);
-    lg_activity_configure(settings.progress, settings.progress_path);
+    lg_log_configure(settings.log, settings.log == LG_LOG_FILE ? settings.log_path : NULL);
+    lg_status_configure(given(LG_OPT_STATUS_FILE) ? settings.status_path : NULL);
+    lg_activity_configure(settings.progress,
+                          settings.progress == LG_PROGRESS_FILE ? settings.progress_path : NULL);
     lg_children_configure(settings.children == LG_CHILDREN_INHERIT);
     lg_status_note(LG_STATUS_STARTED); /* the guard wrapper's handshake: libguard got in */
     if (settings.children == LG_CHILDREN_NONE) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "startdata.h"
 #include "watchdog.h"
 
 struct lg_guard lg_slots[LG_MAX_GUARDS];
@@ -41,7 +42,7 @@ bool lg_guard_read(struct lg_guard *g, struct lg_desc *d, uint32_t *seq)
 
 static struct lg_guard *claim_slot(void)
 {
-    static _Atomic uint32_t hint;
+    static _Atomic uint32_t hint LG_START_DATA;
     uint32_t start = atomic_load_explicit(&hint, memory_order_relaxed);
     for (uint32_t n = 0; n < LG_MAX_GUARDS; n++) {
         uint32_t i = (start + n) % LG_MAX_GUARDS;

@@ -21,6 +21,7 @@
 
 #include "activity.h"
 #include "clock.h"
+#include "startdata.h"
 #include "options.h"
 #include "output.h"
 #include "registry.h"
@@ -30,6 +31,7 @@
 struct step { uint64_t at_ns; int kind, step; char action[24]; };
 
 static char path[LG_PATH_MAX];
+static bool reporting LG_START_DATA; /* path[0] != 0, read at every exit */
 static char limits[512];
 static uint64_t start_ns;
 static double start_epoch;
@@ -39,11 +41,13 @@ static _Atomic bool written;
 
 void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
 {
+    /* Its path read only when given: 4 KiB of its own (options.h). */
+    reporting = (s->set & (1u << LG_OPT_REPORT)) && s->report_path[0];
+    if (!reporting)
+        return; /* no report: spare every process (and forked child) the formatting */
     lg_copy_string(path, sizeof path, s->report_path);
     atomic_store(&step_count, 0);
     atomic_store(&written, false);
-    if (!path[0])
-        return; /* no report: spare every process (and forked child) the formatting */
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     start_epoch = (double)wall.tv_sec + wall.tv_nsec / 1e9;
@@ -60,7 +64,7 @@ void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
 
 void lg_report_step(int kind, int step, const char *action)
 {
-    if (!path[0])
+    if (!reporting)
         return;
     int i = atomic_load(&step_count);
     if (i >= MAX_STEPS)
@@ -119,7 +123,7 @@ static void put_argv(struct out *o)
 
 static void write_report(const char *ended)
 {
-    if (!path[0] || atomic_exchange(&written, true))
+    if (!reporting || atomic_exchange(&written, true))
         return;
     char buf[8192];
     struct out o = { buf, sizeof buf - 2, 0 };
@@ -148,7 +152,7 @@ static void write_report(const char *ended)
 
 void lg_report_exit(int status)
 {
-    if (!path[0])
+    if (!reporting)
         return; /* every process that loads libguard exits through here */
     char ended[64];
     snprintf(ended, sizeof ended, "{\"how\":\"exit\",\"status\":%d}", status);

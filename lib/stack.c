@@ -39,6 +39,7 @@
 
 #include "activity.h"
 #include "clock.h"
+#include "startdata.h"
 #include "log.h"
 #include "options.h"
 #include "python.h"
@@ -184,7 +185,7 @@ static void copy_to_log(int fd, bool current_too)
 /* The pid of a process whose watchdog is between lg_stack_capture and the
  * end of lg_stack_log, else 0 (a pid: a forked child does not wait for its
  * parent's watchdog). */
-static _Atomic uint32_t describing;
+static _Atomic uint32_t describing LG_START_DATA;
 
 void lg_stack_wait_logged(void)
 {

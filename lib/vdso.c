@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "elfsym.h"
+#include "startdata.h"
 
 /* libc's, through a function of ours: taking the address of an imported
  * function would cost every process a symbol lookup as it loads. */
@@ -24,7 +25,7 @@ static int libc_clock(clockid_t id, struct timespec *t)
 }
 
 _Atomic(lg_clock_fn) lg_coarse_clock = libc_clock;
-uint64_t lg_coarse_lag;
+uint64_t lg_coarse_lag LG_START_DATA;
 
 void lg_measure_coarse_lag(void)
 {

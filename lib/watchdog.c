@@ -23,6 +23,7 @@
 #include "activity.h"
 #include "children.h"
 #include "clock.h"
+#include "startdata.h"
 #include "escalation.h"
 #include "ladder.h"
 #include "lastthread.h"
@@ -31,7 +32,7 @@
 #include "options.h"
 #include "registry.h"
 
-_Atomic bool lg_exiting;
+_Atomic bool lg_exiting LG_START_DATA;
 _Atomic uint64_t lg_watchdog_wakeups;
 
 /* Incremented to wake the watchdog; it sleeps while the value is unchanged. */
@@ -39,7 +40,7 @@ static _Atomic uint32_t wake_word;
 /* When the watchdog will next look; LG_NEVER while it is awake (so whoever
  * arms a guard then wakes it again: it may have scanned past the guard). */
 static _Atomic uint64_t sleep_until = LG_NEVER;
-static _Atomic bool started;
+static _Atomic bool started LG_START_DATA;
 
 /* The watchdog's own state for one slot. */
 struct watch {

@@ -22,8 +22,9 @@
 #include "py/capi.h"
 #include "py/deliver.h"
 #include "stack.h"
+#include "startdata.h"
 
-bool lg_py_found;
+bool lg_py_found LG_START_DATA;
 
 /* faulthandler's dumper: exported by 3.8, 3.11, 3.12 and Debian's 3.11; a
  * local symbol in 3.9, 3.10, 3.13 (same signature in all), found in the
