@@ -122,52 +122,46 @@ static void env_line(char **env, const char *expected)
            expected ? expected : "no problem", n, (int)strcspn(errors, "\n"), errors);
 }
 
+/* `setting` alone is refused with "... `problem`" naming it; with each of
+ * `enough` beside it, accepted. */
+static void needs(const char *setting, const char *problem, const char *const *enough, size_t n)
+{
+    char *env[3] = { (char *)setting, NULL, NULL };
+    char line[200];
+    snprintf(line, sizeof line, "libguard: %.*s %s", (int)strcspn(setting, "="), setting, problem);
+    env_line(env, line);
+    for (size_t i = 0; i < n; i++) {
+        env[1] = (char *)enough[i];
+        env_line(env, NULL);
+    }
+}
+
 static void contradictions(void)
 {
+    static const char *const timeout[] = { "LIBGUARD_TIMEOUT=5" };
+    static const char *const memory[] = { "LIBGUARD_MAX_MEMORY=1G" };
+    static const char *const either[] = { "LIBGUARD_TIMEOUT=5", "LIBGUARD_MAX_MEMORY=1G" };
     /* A path read from the environment must also be in the real one (a
      * setuid program's is not trusted): LIBGUARD_PROGRESS is set there. */
     static const char *const need_time[] = { "LIBGUARD_GRACE_PERIOD=1", "LIBGUARD_PROGRESS=io" };
     setenv("LIBGUARD_PROGRESS", "io", 1);
-    char *env[3] = { NULL, NULL, NULL };
-    char line[200];
-    for (size_t i = 0; i < 2; i++) {
-        env[0] = (char *)need_time[i];
-        snprintf(line, sizeof line, "libguard: %.*s has no effect without LIBGUARD_TIMEOUT: "
-                 "set both or neither", (int)strcspn(need_time[i], "="), need_time[i]);
-        env_line(env, line);
-        env[1] = "LIBGUARD_TIMEOUT=5";
-        env_line(env, NULL);
-        env[1] = NULL;
-    }
+    for (size_t i = 0; i < 2; i++)
+        needs(need_time[i], "has no effect without LIBGUARD_TIMEOUT: set both or neither", timeout, 1);
     unsetenv("LIBGUARD_PROGRESS");
     static const char *const need_memory[] = {
         "LIBGUARD_MEMORY_GRACE_PERIOD=1", "LIBGUARD_MEMORY_SECONDARY_GRACE_PERIOD=1",
         "LIBGUARD_CHECK_INTERVAL=100",
     };
-    for (size_t i = 0; i < 3; i++) {
-        env[0] = (char *)need_memory[i];
-        snprintf(line, sizeof line, "libguard: %.*s has no effect without LIBGUARD_MAX_MEMORY: "
-                 "set both or neither", (int)strcspn(need_memory[i], "="), need_memory[i]);
-        env_line(env, line);
-        env[1] = "LIBGUARD_MAX_MEMORY=1G";
-        env_line(env, NULL);
-        env[1] = NULL;
-    }
+    for (size_t i = 0; i < 3; i++)
+        needs(need_memory[i], "has no effect without LIBGUARD_MAX_MEMORY: set both or neither",
+              memory, 1);
     static const char *const need_any[] = {
         "LIBGUARD_INTERRUPT=signal", "LIBGUARD_SEND_KILL=1", "LIBGUARD_DRY_RUN=1",
         "LIBGUARD_ONLY_CMDS=a", "LIBGUARD_SKIP_CMDS=a",
     };
-    for (size_t i = 0; i < 5; i++) {
-        env[0] = (char *)need_any[i];
-        snprintf(line, sizeof line, "libguard: %.*s is set but no guard is: set LIBGUARD_TIMEOUT "
-                 "or LIBGUARD_MAX_MEMORY too", (int)strcspn(need_any[i], "="), need_any[i]);
-        env_line(env, line);
-        env[1] = "LIBGUARD_TIMEOUT=5";
-        env_line(env, NULL);
-        env[1] = "LIBGUARD_MAX_MEMORY=1G";
-        env_line(env, NULL);
-        env[1] = NULL;
-    }
+    for (size_t i = 0; i < 5; i++)
+        needs(need_any[i], "is set but no guard is: set LIBGUARD_TIMEOUT or LIBGUARD_MAX_MEMORY too",
+              either, 2);
     char *kill_exception[] = { "LIBGUARD_TIMEOUT=5", "LIBGUARD_SEND_KILL=1",
                                "LIBGUARD_INTERRUPT=exception", NULL };
     env_line(kill_exception, "libguard: LIBGUARD_SEND_KILL=1 has no effect with "
