@@ -13,10 +13,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "startdata.h"
 #include "lastthread.h"
 #include "report.h"
 #include "stack.h"
+#include "startdata.h"
 #include "watchdog.h"
 
 typedef int (*main_fn)(int, char **, char **);

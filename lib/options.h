@@ -66,6 +66,13 @@ struct lg_settings {
     char skip_cmds[LG_CMDS_MAX];         /* "": none left out */
 };
 
+/* Was the setting of row `row` (enum lg_option_bit) given?  Asked before a
+ * path is read: each is 4 KiB of its own, a page fault to touch. */
+static inline bool lg_settings_given(const struct lg_settings *s, int row)
+{
+    return s->set & (1u << row);
+}
+
 /* Fill `s` with the defaults. */
 void lg_settings_defaults(struct lg_settings *s);
 /* The same for an `s` that is all zero already (static storage): only the

@@ -40,8 +40,8 @@
 #include <unistd.h>
 
 #include "activity.h"
-#include "startdata.h"
 #include "options.h"
+#include "startdata.h"
 
 static struct {
     bool open;
@@ -217,7 +217,7 @@ int lg_output_check_paths(const struct lg_settings *s, char *errors, size_t size
     int count = 0;
     if (s->log == LG_LOG_FILE && s->log_path[0])
         count += check_one("LIBGUARD_LOG", s->log_path, errors, size);
-    if ((s->set & (1u << LG_OPT_REPORT)) && s->report_path[0])
+    if (lg_settings_given(s, LG_OPT_REPORT) && s->report_path[0])
         count += check_one("LIBGUARD_REPORT", s->report_path, errors, size);
     return count;
 }

@@ -21,7 +21,6 @@
 #include "api.h"
 #include "children.h"
 #include "clock.h"
-#include "startdata.h"
 #include "cmds.h"
 #include "log.h"
 #include "memory.h"
@@ -31,18 +30,12 @@
 #include "python.h"
 #include "registry.h"
 #include "report.h"
+#include "startdata.h"
 #include "watchdog.h"
 
 static struct lg_settings settings;
 static uint64_t max_bytes; /* the memory limit, resolved */
 static bool armed_from_env; /* process guards from LIBGUARD_* settings */
-
-/* Was this setting given?  Asked before reading a path: each is 4 KiB of
- * its own, a page fault to read (options.h). */
-static bool given(int row)
-{
-    return settings.set & (1u << row);
-}
 
 static pid_t current_tid(void)
 {
@@ -165,7 +158,7 @@ static void in_child(void)
     lg_api_forget_tid();
     /* No guard was ever armed and no report is due: nothing follows, no
      * watchdog ran.  Most children of a shell, which exec at once. */
-    if (atomic_load(&lg_slots_used) == 0 && !given(LG_OPT_REPORT))
+    if (atomic_load(&lg_slots_used) == 0 && !lg_settings_given(&settings, LG_OPT_REPORT))
         return;
     lg_watchdog_forget();
     lg_memory_forget();
@@ -239,7 +232,7 @@ int lg_preload_python_signal(void)
  * guards (its log stays as it is). */
 bool lg_preload_log_wanted(void)
 {
-    return (settings.set & (1u << LG_OPT_LOG)) || armed_from_env;
+    return lg_settings_given(&settings, LG_OPT_LOG) || armed_from_env;
 }
 
 /* ---- start-up --------------------------------------------------------- */
@@ -316,7 +309,7 @@ __attribute__((constructor)) static void libguard_init(int argc, char **argv, ch
     lg_settings_defaults_zeroed(&settings); /* static: zero, its paths untouched */
     int problems = lg_settings_from_env(&settings, env, errors, sizeof errors);
 
-    if (settings.set & (1u << LG_OPT_MAX_MEMORY)) {
+    if (lg_settings_given(&settings, LG_OPT_MAX_MEMORY)) {
         const char *why = lg_memory_resolve(&settings.max_memory, &max_bytes);
         if (why) {
             size_t used = strlen(errors);
@@ -359,7 +352,8 @@ __attribute__((constructor)) static void libguard_init(int argc, char **argv, ch
     }
 
     lg_log_configure(settings.log, settings.log == LG_LOG_FILE ? settings.log_path : NULL);
-    lg_status_configure(given(LG_OPT_STATUS_FILE) ? settings.status_path : NULL);
+    lg_status_configure(lg_settings_given(&settings, LG_OPT_STATUS_FILE) ? settings.status_path
+                                                                         : NULL);
     lg_activity_configure(settings.progress,
                           settings.progress == LG_PROGRESS_FILE ? settings.progress_path : NULL);
     lg_children_configure(settings.children == LG_CHILDREN_INHERIT);

@@ -21,10 +21,10 @@
 
 #include "activity.h"
 #include "clock.h"
-#include "startdata.h"
 #include "options.h"
 #include "output.h"
 #include "registry.h"
+#include "startdata.h"
 
 #define MAX_STEPS 32
 
@@ -42,7 +42,7 @@ static _Atomic bool written;
 void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
 {
     /* Its path read only when given: 4 KiB of its own (options.h). */
-    reporting = (s->set & (1u << LG_OPT_REPORT)) && s->report_path[0];
+    reporting = lg_settings_given(s, LG_OPT_REPORT) && s->report_path[0];
     if (!reporting)
         return; /* no report: spare every process (and forked child) the formatting */
     lg_copy_string(path, sizeof path, s->report_path);
