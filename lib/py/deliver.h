@@ -63,7 +63,9 @@ PyObject *lg_py_class(int kind);
 bool lg_py_classes(PyObject **base, PyObject **timeout, PyObject **memory);
 
 /* The package's report of a step (_helpers._report), when the core's log
- * is held: called GIL held by whoever raises, the raised exception kept. */
+ * is held: called GIL held by whoever raises, before the exception can be
+ * caught (the target itself, just before; a helper, before it raises in
+ * another thread), any exception already set kept. */
 void lg_py_set_reporter(PyObject *report);
 void lg_py_report(const struct lg_py_request *r);
 

@@ -30,8 +30,8 @@ bool lg_py_start_thread(void *(*fn)(void *), void *arg)
 /* ---- hurrying the GIL ------------------------------------------------------
  * A thread waiting for the GIL asks its holder to drop it only after the
  * switch interval (sys.getswitchinterval(), 5 ms by default), so a helper
- * would raise in a busy thread 5 ms late.  While a helper waits, the
- * interval is HURRY_US; the first waiter saves the program's value and the
+ * would raise in a busy thread 5 ms late.  While a helper waits, and
+ * until it has raised, the interval is HURRY_US; the first waiter saves the program's value and the
  * last puts it back, unless the program set another meanwhile.  Only
  * helpers take this lock.  3.12 moved the GIL into the interpreter, and its
  * setter needs the GIL (it finds the interpreter through the thread state),
@@ -113,8 +113,7 @@ static int raise_deferred(void)
     if (!cls)
         return -1;
     lg_py_write_due_stacks(deferred.tid); /* the GIL is ours: no frame moves */
-    lg_py_report(&deferred);
-    lg_py.SetString(cls, deferred.message);
+    lg_py.SetString(cls, deferred.message); /* reported as it was deferred */
     return -1;
 }
 static const struct lg_safepoint_ops thread_ops = { raise_deferred, deferred_due };
@@ -145,16 +144,24 @@ static bool defer(const struct lg_py_request *r)
 
 void lg_py_raise_in_thread(struct lg_py_request *r)
 {
-    if (!lg_py_finishing() && lg_py_request_current(r)) {
-        PyObject *cls = lg_py_class(r->kind);
-        if (!cls) {
-            lg_py.Clear();
+    PyObject *cls = NULL;
+    if (!lg_py_finishing() && lg_py_request_current(r) && !(cls = lg_py_class(r->kind)))
+        lg_py.Clear();
+    if (cls) {
+        /* Reported first: the report is Python code, during which other
+         * threads run, and reported after the raise, the target could catch
+         * its exception and go on (leave a catch_warnings block, read the
+         * log) before the record of it exists.  Then, with the GIL held
+         * throughout: is the guard still armed, is the target at a safe
+         * point, and the raise. */
+        lg_py_report(r);
+        if (lg_py_finishing() || !lg_py_request_current(r)) {
+            /* left during the report: nothing raised */
         } else if (defer(r)) {
             /* the target's tracer raises it */
         } else if (lg_py.SetAsyncExc(r->ident, cls) == 1) {
             async_set[r->guard - lg_slots] = true;
             lg_py_write_due_stacks(r->tid); /* the GIL is ours: no frame moves */
-            lg_py_report(r);
         }
     }
     atomic_store(&r->state, LG_PY_FREE);
@@ -172,8 +179,10 @@ static void *helper(void *arg)
     }
     hurry_gil();
     int state = lg_py.GILStateEnsure(); /* may end or park this thread at exit */
-    unhurry_gil();
+    /* Still hurried: the report before the raise is Python code, which may
+     * hand the GIL to the busy target, and must get it back as soon. */
     lg_py_raise_in_thread(r);
+    unhurry_gil();
     lg_py.GILStateRelease(state);
     return NULL;
 }

@@ -24,7 +24,8 @@ bool lg_py_helper_start(struct lg_py_request *r);
 
 /* Raise the exception of request `r` (TAKEN) in its thread, unless its
  * guard was left, at once or, when the thread is in protected code, at its
- * next safe point (safepoint.h); then free it.  On the helper, GIL held. */
+ * next safe point (safepoint.h); then free it.  The step is reported
+ * (lg_py_report) before the raise.  On the helper, GIL held. */
 void lg_py_raise_in_thread(struct lg_py_request *r);
 
 /* The address of the GIL's switch interval (3.12+, from the package, which

@@ -37,8 +37,9 @@ def _python_signal() -> int:
 
 
 def _report(kind: int, step: int, message: str, tid: int) -> None:
-    """A step of the exception ladder, as it is raised (by the thread that
-    raises it): a WARNING of the "libguard" logger with the text of the
+    """A step of the exception ladder, just before it is raised (by the
+    thread that raises it, which for another thread is libguard's helper, so
+    the record exists before the exception can be caught): a WARNING of the "libguard" logger with the text of the
     core's step line and, at the last step, a RuntimeWarning, as Resiliparse
     gives.  Only when the core writes no line of its own (see _core)."""
     import logging, os, warnings
