@@ -52,6 +52,11 @@ void lg_children_configure(bool count)
     atomic_store(&waits_count, count);
 }
 
+bool lg_children_waits_count(void)
+{
+    return atomic_load(&waits_count);
+}
+
 void lg_children_name_watchdog(void)
 {
     prctl(PR_SET_NAME, LG_WATCHDOG_NAME, 0, 0, 0);
@@ -201,7 +206,7 @@ static pid_t any_guarded_child(uint64_t young_ns)
 
 pid_t lg_children_guarded_wait(pid_t tid, uint64_t young_ns, char *call, size_t size)
 {
-    if (!atomic_load(&waits_count))
+    if (!lg_children_waits_count())
         return 0;
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);

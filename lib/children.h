@@ -24,6 +24,8 @@
  * waiting for them never counts (false).  Default: true.  Before any guard
  * is armed. */
 void lg_children_configure(bool waits_count);
+/* What was configured: do waits for guarded children count?  Any thread. */
+bool lg_children_waits_count(void);
 
 /* Name the calling thread LG_WATCHDOG_NAME.  The watchdog, as it starts. */
 void lg_children_name_watchdog(void);

@@ -52,7 +52,7 @@ struct watch {
     uint64_t waited_ns;      /* time: last seen waiting for a guarded child */
     bool waiting;            /* time: in such a wait when last looked at */
     uint64_t young_since;    /* time: step held for a child too young to tell */
-    uint64_t looked_before;  /* time: the deadline looked at a quarter ahead */
+    uint64_t looked_before;  /* time: the deadline already looked ahead of */
 };
 static struct watch watch[LG_MAX_GUARDS];
 
@@ -139,24 +139,38 @@ static uint64_t starts_wait(const struct lg_desc *d, struct watch *w, uint64_t n
     return begin_wait(d, w, now, child, call);
 }
 
-/* A quarter of the timeout before a deadline, when no progress came: is the
- * target already waiting for a guarded child?  A stuck child with the same
- * timeout reaches its own deadline within milliseconds of its parent's, and
- * its step may end it (and the parent reap it) just before the parent's
- * deadline is looked at; seen alive here, the wait is followed to its end
- * and the parent's clock restarts from there.  Only a guard about to fire
- * pays this look.  Returns when to look next: `due`, or sooner. */
+/* How long before a deadline the watchdog looks whether the target waits
+ * for a guarded child.  It must cover the few milliseconds by which a stuck
+ * child's deadline may come first, and a late wake-up of the watchdog: 100
+ * ms, or a quarter of a shorter timeout.  Progress read from the activity
+ * counter is seen up to a quarter late, which may put the parent's deadline
+ * that much after its child's: then a quarter (the counter's reads wake the
+ * watchdog that often anyway).  With steady progress this look is the one
+ * wake-up per timeout, a little before each deadline. */
+static uint64_t look_ahead(const struct lg_desc *d)
+{
+    return d->activity ? quarter(d) : min64(quarter(d), 100 * LG_NS_PER_MS);
+}
+
+/* Shortly before a deadline, when no progress came: is the target already
+ * waiting for a guarded child?  A stuck child with the same timeout reaches
+ * its own deadline within milliseconds of its parent's, and its step may
+ * end it (and the parent reap it) just before the parent's deadline is
+ * looked at; seen alive here, the wait is followed to its end and the
+ * parent's clock restarts from there.  Only a guard about to fire pays this
+ * look, and none when waits do not count.  Returns when to look next:
+ * `due`, or sooner. */
 static uint64_t look_before_deadline(const struct lg_desc *d, struct watch *w,
                                      uint64_t now, uint64_t due)
 {
-    uint64_t every = quarter(d);
-    if (w->waiting || w->looked_before == due || due < every)
+    uint64_t ahead = look_ahead(d);
+    if (w->waiting || w->looked_before == due || due < ahead || !lg_children_waits_count())
         return due;
-    if (now < due - every)
-        return due - every;
+    if (now < due - ahead)
+        return due - ahead;
     w->looked_before = due;
     char call[32];
-    pid_t child = lg_children_guarded_wait((pid_t)d->tid, every, call, sizeof call);
+    pid_t child = lg_children_guarded_wait((pid_t)d->tid, quarter(d), call, sizeof call);
     return child > 0 ? begin_wait(d, w, now, child, call) : due;
 }
 
