@@ -91,6 +91,13 @@ struct lg_capi {
 };
 extern struct lg_capi lg_py;
 
+/* Py_XDECREF: `o` may be NULL.  GIL held. */
+static inline void lg_py_xdecref(PyObject *o)
+{
+    if (o)
+        lg_py.DecRef(o);
+}
+
 /* Fill lg_py; false when this process has no CPython 3.8+ C API.  Sets
  * lg_py_minor (3.x).  Idempotent. */
 bool lg_py_resolve(void);

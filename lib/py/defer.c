@@ -37,12 +37,6 @@ static int trace_field(void)
     return lg_py_minor <= 10 ? 8 : lg_py_minor <= 12 ? 9 : 11;
 }
 
-static void decref(PyObject *o)
-{
-    if (o)
-        lg_py.DecRef(o);
-}
-
 static struct {
     bool active;
     const struct lg_safepoint_ops *ops;
@@ -90,7 +84,7 @@ static void trace_opcodes(PyObject *frame)
         PyObject *old = lg_py.GetAttrString(frame, "f_trace");
         if (old == lg_py.None)
             set_f_trace = lg_py.SetAttrString(frame, "f_trace", lg_safepoint_f_trace_stub) == 0;
-        decref(old);
+        lg_py_xdecref(old);
         lg_py.Clear();
     }
     if (lg_py.SetAttrString(frame, "f_trace_opcodes", lg_py.True) != 0) {
@@ -104,18 +98,18 @@ static void trace_opcodes(PyObject *frame)
     d.traced[d.n_traced++] = frame;
 }
 
+static bool trace_one(PyObject *f, void *unused)
+{
+    (void)unused;
+    if (d.n_traced >= MAX_TRACED)
+        return true;
+    trace_opcodes(f);
+    return false;
+}
+
 static void trace_stack(PyObject *frame)
 {
-    PyObject *f = frame;
-    lg_py.IncRef(f);
-    while (f && f != lg_py.None && d.n_traced < MAX_TRACED) {
-        trace_opcodes(f);
-        PyObject *back = lg_py.GetAttrString(f, "f_back");
-        lg_py.DecRef(f);
-        f = back;
-    }
-    decref(f);
-    lg_py.Clear();
+    lg_safepoint_each_frame(frame, MAX_TRACED, trace_one, NULL);
 }
 
 static int tracer(PyObject *obj, void *frame, int what, PyObject *arg);
@@ -136,7 +130,7 @@ static struct saved_tracer *saved_of(void *tstate)
 
 static void forget(struct saved_tracer *s)
 {
-    decref(s->obj);
+    lg_py_xdecref(s->obj);
     *s = saved[--n_saved];
 }
 
@@ -172,7 +166,7 @@ static void check_layout(void *tstate)
         if (!tstate || saved[i].tstate == tstate)
             known = known && trace_fields(saved[i].tstate)[0] == (void *)tracer;
     for (int i = 0; !known && i < n_saved; i++) {
-        decref(saved[i].obj);
+        lg_py_xdecref(saved[i].obj);
         saved[i].fn = NULL;
         saved[i].obj = NULL;
     }
@@ -293,7 +287,7 @@ static int not_ours(PyObject *frame, int what, PyObject *arg)
     }
     int r = fn ? fn(obj, frame, what, arg) : 0;
     if (put_back)
-        decref(obj);
+        lg_py_xdecref(obj);
     return r;
 }
 
@@ -373,10 +367,10 @@ static PyObject *target_of(unsigned long ident, void **tstate)
     if (fn && (frames = lg_py.CallFunction(fn, NULL)) && (key = lg_py.LongFromUnsignedLong(ident))
         && (frame = lg_py.DictGetItem(frames, key)))
         lg_py.IncRef(frame);
-    decref(key);
-    decref(frames);
-    decref(fn);
-    decref(sys);
+    lg_py_xdecref(key);
+    lg_py_xdecref(frames);
+    lg_py_xdecref(fn);
+    lg_py_xdecref(sys);
     lg_py.Clear();
     *tstate = NULL;
     for (void *t = frame && lg_py_minor < 12 ? lg_py.ThreadHead(lg_py.InterpreterMain()) : NULL;
@@ -384,7 +378,7 @@ static PyObject *target_of(unsigned long ident, void **tstate)
         PyObject *f;
         if (lg_py.ThreadStateGetFrame) {
             f = lg_py.ThreadStateGetFrame(t);
-            decref(f); /* only compared */
+            lg_py_xdecref(f); /* only compared */
         } else {
             f = ((PyObject **)t)[3]; /* 3.8: prev, next, interp, frame */
         }

@@ -47,12 +47,6 @@ static const char *const protected_names[] = {
     "__enter__", "__exit__", "__aenter__", "__aexit__", "__del__", NULL,
 };
 
-static void decref(PyObject *o)
-{
-    if (o)
-        lg_py.DecRef(o);
-}
-
 static PyObject *f_trace_stub(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -149,24 +143,37 @@ static int depth_of(unsigned long ident)
     return 0;
 }
 
-static bool marked(PyObject *frame)
+bool lg_safepoint_each_frame(PyObject *frame, int max, bool (*visit)(PyObject *, void *),
+                             void *arg)
 {
-    if (!marks || lg_py.SetSize(marks) == 0)
-        return false;
     PyObject *f = frame;
     lg_py.IncRef(f);
-    bool found = false;
-    for (int n = 0; f && f != lg_py.None && !found && n < 10000; n++) {
-        PyObject *code = lg_py.GetAttrString(f, "f_code");
-        found = code && lg_py.SetContains(marks, code) == 1;
-        decref(code);
+    bool stopped = false;
+    for (int n = 0; f && f != lg_py.None && !stopped && n < max; n++) {
+        stopped = visit(f, arg);
         PyObject *back = lg_py.GetAttrString(f, "f_back");
         lg_py.DecRef(f);
         f = back;
     }
-    decref(f);
+    lg_py_xdecref(f);
     lg_py.Clear();
+    return stopped;
+}
+
+static bool is_marked(PyObject *f, void *unused)
+{
+    (void)unused;
+    PyObject *code = lg_py.GetAttrString(f, "f_code");
+    bool found = code && lg_py.SetContains(marks, code) == 1;
+    lg_py_xdecref(code);
     return found;
+}
+
+static bool marked(PyObject *frame)
+{
+    if (!marks || lg_py.SetSize(marks) == 0)
+        return false;
+    return lg_safepoint_each_frame(frame, 10000, is_marked, NULL);
 }
 
 /* ---- the decision ------------------------------------------------------------ */
@@ -175,7 +182,7 @@ static long lasti_of(PyObject *frame)
 {
     PyObject *l = lg_py.GetAttrString(frame, "f_lasti");
     long v = l ? lg_py.AsLong(l) : -1;
-    decref(l);
+    lg_py_xdecref(l);
     return v;
 }
 
@@ -191,12 +198,12 @@ static bool lexically_protected(PyObject *frame, PyObject *code)
 {
     PyObject *name = lg_py.GetAttrString(code, "co_name");
     bool yes = name && in_list(lg_py.UnicodeAsUTF8(name), protected_names);
-    decref(name);
+    lg_py_xdecref(name);
     if (!yes) {
         PyObject *globals = lg_py.GetAttrString(frame, "f_globals");
         PyObject *module = globals ? lg_py.DictGetItemString(globals, "__name__") : NULL;
         yes = module && in_list(lg_py.UnicodeAsUTF8(module), protected_modules);
-        decref(globals);
+        lg_py_xdecref(globals);
     }
     return yes;
 }
@@ -232,7 +239,7 @@ static int flags_at(PyObject *code, long lasti)
             lg_py.DictSetItem(offsets_cache, code, flags);
             lg_py.DecRef(flags); /* the cache holds it */
         }
-        decref(bytecode);
+        lg_py_xdecref(bytecode);
         if (!flags) {
             lg_py.Clear();
             return 0;
@@ -246,7 +253,7 @@ static bool lexically_protected_frame(PyObject *frame)
 {
     PyObject *code = lg_py.GetAttrString(frame, "f_code");
     bool yes = code && lexically_protected(frame, code);
-    decref(code);
+    lg_py_xdecref(code);
     lg_py.Clear();
     return yes;
 }
@@ -286,9 +293,9 @@ void lg_safepoint_where_is(PyObject *frame, char *out, size_t size)
     const char *m = module ? lg_py.UnicodeAsUTF8(module) : NULL;
     const char *n = name ? lg_py.UnicodeAsUTF8(name) : NULL;
     snprintf(out, size, "%s.%s", m ? m : "?", n ? n : "?");
-    decref(code);
-    decref(name);
-    decref(globals);
+    lg_py_xdecref(code);
+    lg_py_xdecref(name);
+    lg_py_xdecref(globals);
     lg_py.Clear();
 }
 

@@ -61,6 +61,11 @@ enum lg_safepoint_where {
 };
 /* May the exception land in `frame`, innermost of thread `ident`? */
 bool lg_safepoint_may_raise(PyObject *frame, enum lg_safepoint_where where, unsigned long ident);
+/* visit(f, arg) for `frame` and its callers, innermost first, at most
+ * `max` of them, until it returns true: true if it did.  An error reading
+ * a caller ends the walk and is cleared. */
+bool lg_safepoint_each_frame(PyObject *frame, int max, bool (*visit)(PyObject *, void *),
+                             void *arg);
 /* A program mark or a lexically protected frame (for leaving deferred()). */
 bool lg_safepoint_protected_frame(PyObject *frame);
 /* "threading.Condition.__exit__", for the log. */

@@ -22,12 +22,6 @@ static struct {
 static int n_sites;
 static bool found;
 
-static void decref(PyObject *o)
-{
-    if (o)
-        lg_py.DecRef(o);
-}
-
 /* The name an instruction loads (NULL: not a load we know).  Borrowed from
  * the code's name tuples, which the caller holds. */
 static const char *loaded_name(int kind, long arg, PyObject *varnames, PyObject *names)
@@ -87,9 +81,9 @@ static int add_ranges(PyObject *code, const char *obj, const char *method, const
             start = -1;
         }
     }
-    decref(bytecode);
-    decref(varnames);
-    decref(names);
+    lg_py_xdecref(bytecode);
+    lg_py_xdecref(varnames);
+    lg_py_xdecref(names);
     lg_py.Clear();
     return added;
 }
@@ -100,8 +94,8 @@ static PyObject *code_of(PyObject *obj, const char *a, const char *b)
     PyObject *cls = lg_py.GetAttrString(obj, a);
     PyObject *fn = cls ? lg_py.GetAttrString(cls, b) : NULL;
     PyObject *code = fn ? lg_py.GetAttrString(fn, "__code__") : NULL;
-    decref(fn);
-    decref(cls);
+    lg_py_xdecref(fn);
+    lg_py_xdecref(cls);
     lg_py.Clear();
     return code;
 }
@@ -112,8 +106,8 @@ static PyObject *imported_threading(void)
     PyObject *sys = lg_py.ImportModule("sys"); /* always loaded: no import */
     PyObject *modules = sys ? lg_py.GetAttrString(sys, "modules") : NULL;
     PyObject *threading = modules ? lg_py.DictGetItemString(modules, "threading") : NULL;
-    decref(modules); /* sys holds it, and it holds threading */
-    decref(sys);
+    lg_py_xdecref(modules); /* sys holds it, and it holds threading */
+    lg_py_xdecref(sys);
     lg_py.Clear();
     return threading;
 }
@@ -145,8 +139,8 @@ void lg_wait_sites_find(void)
     }
     if (found)
         add_ranges(join, tstate_lock ? "lock" : "_handle", tstate_lock ? "acquire" : "join", NULL, 1);
-    decref(join);
-    decref(wait);
+    lg_py_xdecref(join);
+    lg_py_xdecref(wait);
     lg_py.DecRef(threading);
     lg_py.Restore(type, value, tb);
     if (found && n_sites < 3)
