@@ -31,11 +31,12 @@ bool lg_py_start_thread(void *(*fn)(void *), void *arg)
  * A thread waiting for the GIL asks its holder to drop it only after the
  * switch interval (sys.getswitchinterval(), 5 ms by default), so a helper
  * would raise in a busy thread 5 ms late.  While a helper waits, and
- * until it has raised, the interval is HURRY_US; the first waiter saves the program's value and the
- * last puts it back, unless the program set another meanwhile.  Only
- * helpers take this lock.  3.12 moved the GIL into the interpreter, and its
- * setter needs the GIL (it finds the interpreter through the thread state),
- * so there we use the address of the interval the package gave us. */
+ * until it has raised, the interval is HURRY_US; the first waiter saves
+ * the program's value and the last puts it back, unless the program set
+ * another meanwhile.  Only helpers take this lock.  3.12 moved the GIL
+ * into the interpreter, and its setter needs the GIL (it finds the
+ * interpreter through the thread state), so there we use the address of
+ * the interval the package gave us. */
 #define HURRY_US 100
 static pthread_mutex_t hurry_lock = PTHREAD_MUTEX_INITIALIZER;
 static int hurry_waiters;
