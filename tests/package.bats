@@ -467,6 +467,15 @@ check_ladder_reports() {
     each check_ladder_reports thread 'thread [0-9]+'
 }
 
+check_blocked_log() {
+    pkg -- blocked_log
+    status_is 0 && says '^EXC [0-9]+$' &&
+        between "$(awk '$1 == "EXC" { print $2 }' <<<"$output")" 450 4000 "$PY ms to the second step"
+}
+@test "a log handler that blocks (a full pipe) delays another thread's exception by one step, no more" {
+    each check_blocked_log
+}
+
 check_log_stderr() {
     pkg_err LIBGUARD_LOG=stderr -- five logging
     status_is 0 && says '^CAUGHT 5$' && count_is 5 "$raw_step" && count_is 0 '^WARNING:libguard:'

@@ -97,6 +97,11 @@ static void unhurry_gil(void)
  * and written with the GIL held. */
 static bool async_set[LG_MAX_GUARDS];
 
+/* Per guard slot, GIL held: a helper is reporting one of its steps; how
+ * many of its steps helpers have raised (or handed to the tracer). */
+static bool reporting[LG_MAX_GUARDS];
+static unsigned raised[LG_MAX_GUARDS];
+
 /* The exception a helper held back (safepoint.h), raised by the target's
  * tracer at its next safe point (GIL held, on the target). */
 static struct lg_py_request deferred;
@@ -149,19 +154,28 @@ void lg_py_raise_in_thread(struct lg_py_request *r)
     if (!lg_py_finishing() && lg_py_request_current(r) && !(cls = lg_py_class(r->kind)))
         lg_py.Clear();
     if (cls) {
+        size_t slot = (size_t)(r->guard - lg_slots);
+        unsigned raised_before = raised[slot];
         /* Reported first: the report is Python code, during which other
          * threads run, and reported after the raise, the target could catch
          * its exception and go on (leave a catch_warnings block, read the
-         * log) before the record of it exists.  Then, with the GIL held
-         * throughout: is the guard still armed, is the target at a safe
-         * point, and the raise. */
-        lg_py_report(r);
-        if (lg_py_finishing() || !lg_py_request_current(r)) {
-            /* left during the report: nothing raised */
+         * log) before the record of it exists.  A report that does not
+         * return (the program's log handler writes to a pipe nobody reads)
+         * must not stop the guard: its later steps are raised unreported. */
+        if (!reporting[slot]) {
+            reporting[slot] = true;
+            lg_py_report(r);
+            reporting[slot] = false;
+        }
+        /* Then, with the GIL held throughout: is the guard still armed and
+         * this step not overtaken, is the target at a safe point; raise. */
+        if (lg_py_finishing() || !lg_py_request_current(r) || raised[slot] != raised_before) {
+            /* left, or a later step raised, during the report */
         } else if (defer(r)) {
-            /* the target's tracer raises it */
+            raised[slot]++; /* the target's tracer raises it */
         } else if (lg_py.SetAsyncExc(r->ident, cls) == 1) {
-            async_set[r->guard - lg_slots] = true;
+            raised[slot]++;
+            async_set[slot] = true;
             lg_py_write_due_stacks(r->tid); /* the GIL is ours: no frame moves */
         }
     }

@@ -102,6 +102,38 @@ def ladder_reports(where="main"):
     for w in caught_warnings:
         say("WARN", w.category.__name__, w.message)
 
+def blocked_log():
+    """The libguard logger's handler writes to a full pipe nobody reads: the
+    first step's report never returns, and a guard in another thread still
+    raises, at its second step, unreported."""
+    import logging
+    import os
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"x" * 65536)
+    except BlockingIOError:
+        pass
+    os.set_blocking(w, True)
+    logging.getLogger("libguard").addHandler(logging.StreamHandler(os.fdopen(w, "w")))
+
+    def run():
+        t0 = time.monotonic()
+        try:
+            with time_guard(timeout_ms=200, grace_period_ms=300,
+                            interrupt_type=InterruptType.exception):
+                spin(5)
+            say("NOTHING")
+        except ExecutionTimeout:
+            say("EXC", ms(t0))
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    # Not a normal exit: logging.shutdown() would flush the program's
+    # handler, which waits for the pipe as long as the blocked report does.
+    os._exit(0)
+
 # ---- leaving while a step fires ---------------------------------------------------
 
 def race():
