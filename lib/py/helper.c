@@ -229,4 +229,5 @@ void lg_py_helper_in_child(void)
     if (hurry_waiters && hurry_saved_us > HURRY_US && can_hurry() && interval_get() == HURRY_US)
         interval_set(hurry_saved_us);
     hurry_waiters = 0;
+    memset(reporting, 0, sizeof reporting); /* nor one that was reporting */
 }
