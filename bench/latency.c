@@ -7,6 +7,9 @@
  * wakeups SECONDS: reports progress about 1000 times a second for SECONDS;
  *   prints the watchdog thread's context switches per second.
  * idle SECONDS: sleeps; prints the watchdog's wake-ups per second.
+ * Both count only after a first second of the same loop, so that the
+ * watchdog's start (its first samples, the first look at a deadline) is not
+ * spread over a short run.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -65,6 +68,18 @@ static long watchdog_switches(void)
     return total;
 }
 
+/* Sleeps 1 ms at a time for SECONDS, reporting progress each time if given. */
+static void run_for(double seconds, void (*progress)(void))
+{
+    double t0 = now_ms();
+    while (now_ms() - t0 < seconds * 1000) {
+        if (progress)
+            progress();
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "deadline")) {
@@ -76,16 +91,13 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 3 && (!strcmp(argv[1], "wakeups") || !strcmp(argv[1], "idle"))) {
-        void (*progress)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "guard_progress");
+        void (*progress)(void) = NULL;
+        if (!strcmp(argv[1], "wakeups"))
+            progress = (void (*)(void))dlsym(RTLD_DEFAULT, "guard_progress");
         double seconds = atof(argv[2]);
+        run_for(1, progress); /* warm-up, not counted */
         long before = watchdog_switches();
-        double t0 = now_ms();
-        while (now_ms() - t0 < seconds * 1000) {
-            if (progress && !strcmp(argv[1], "wakeups"))
-                progress();
-            struct timespec ms = { 0, 1000000 };
-            nanosleep(&ms, NULL);
-        }
+        run_for(seconds, progress);
         printf("%.2f\n", (watchdog_switches() - before) / seconds);
         return 0;
     }
