@@ -90,6 +90,27 @@ bounded_pkg() {
     each bounded_pkg
 }
 
+# The rule lets the exception land only at a call: a loop that calls
+# nothing is held back to the bound, and the log does not blame protected
+# code (there is none).
+callfree_shim() {
+    run --separate-stderr timeout -k 5 60 env LD_PRELOAD="$GUARD_PRELOAD" \
+        LIBGUARD_TIMEOUT=0.3 LIBGUARD_GRACE_PERIOD=30 LIBGUARD_INTERRUPT=exception "$PY" -c '
+try:
+    while True:
+        pass
+except BaseException as e:
+    print("caught", type(e).__name__)'
+    output="$output${stderr:+
+$stderr}"
+    status_is 0 && says "caught ExecutionTimeout" \
+        && says "ExecutionTimeout forced after [0-9.]+ ms without reaching a call \(__main__\.<module>\): the deferral bound" \
+        && never "protected"
+}
+@test "a loop that calls nothing gets the exception at the deferral bound; the log does not say protected" {
+    each callfree_shim
+}
+
 user_pkg() { safe pkg user 300 && all_delivered 300 && says "sections_cut=0"; }
 @test "@libguard.protected and libguard.deferred(): the program's own sections are never cut in two" {
     each user_pkg

@@ -266,8 +266,14 @@ static int deliver(PyObject *frame, bool forced)
     if (forced) {
         char where[160];
         lg_safepoint_where_is(frame, where, sizeof where);
-        lg_log("%s forced inside protected code after %.1f ms (%s): the deferral bound",
-               d.what, (double)waited / 1e6, where);
+        /* Ordinary code is held back too until it reaches a call: a loop
+         * that calls nothing never does, and protected code is not to blame. */
+        if (lg_safepoint_protected_frame(frame))
+            lg_log("%s forced inside protected code after %.1f ms (%s): the deferral bound",
+                   d.what, (double)waited / 1e6, where);
+        else
+            lg_log("%s forced after %.1f ms without reaching a call (%s): the deferral bound",
+                   d.what, (double)waited / 1e6, where);
     }
     return ops->raise_now() < 0 ? -1 : 0;
 }

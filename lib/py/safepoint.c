@@ -301,7 +301,7 @@ void lg_safepoint_where_is(PyObject *frame, char *out, size_t size)
 
 bool lg_safepoint_protected_frame(PyObject *frame)
 {
-    return marked(frame) || lexically_protected_frame(frame);
+    return mine.depth > 0 || marked(frame) || lexically_protected_frame(frame);
 }
 
 /* Only the forking thread is in the child: the others' slots are free. */

@@ -66,7 +66,9 @@ bool lg_safepoint_may_raise(PyObject *frame, enum lg_safepoint_where where, unsi
  * a caller ends the walk and is cleared. */
 bool lg_safepoint_each_frame(PyObject *frame, int max, bool (*visit)(PyObject *, void *),
                              void *arg);
-/* A program mark or a lexically protected frame (for leaving deferred()). */
+/* Inside protected code: the calling thread in `with deferred()`, a
+ * program mark on the stack, or a lexically protected `frame` (its
+ * innermost).  For leaving deferred() and for the log. */
 bool lg_safepoint_protected_frame(PyObject *frame);
 /* "threading.Condition.__exit__", for the log. */
 void lg_safepoint_where_is(PyObject *frame, char *out, size_t size);
