@@ -130,7 +130,10 @@ static uint64_t size_unit(const char *suffix)
     static const char letters[] = "KMGT";
     if (strcasecmp(suffix, "B") == 0)
         return 1;
-    const char *at = *suffix ? strchr(letters, *suffix & ~0x20) : NULL;
+    /* Upper case by clearing bit 5, which makes a blank NUL: strchr would
+     * then find the letters' end and read it as a unit past T. */
+    char upper = (char)(*suffix & ~0x20);
+    const char *at = upper ? strchr(letters, upper) : NULL;
     if (!at)
         return 0;
     const char *rest = suffix + 1;

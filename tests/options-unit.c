@@ -117,6 +117,8 @@ static void sizes(void)
     static const char *const not_sizes[] = {
         "10X", "2GG", "2iB", "2KiBB", "2 G", " 5M", "5M ", "-1", "+1", "1e99", "G", "GB",
         "2.G", ".5G", "1P", "2Gi", "2GiBs", "0x10", "1,5G", "2gigs",
+        /* a blank where the unit would be: not a unit of its own */
+        "5 ", "100 ", "5 B", "5 iB", "5\t",
     };
     for (size_t i = 0; i < sizeof not_sizes / sizeof *not_sizes; i++)
         refuses(V, not_sizes[i], "is not a size (examples: 512M, 2G, 2GB, 2GiB, 1048576 (KiB), 50%)");
