@@ -117,5 +117,7 @@ void lg_status_note(enum lg_status_event event)
         return;
     char line[32];
     size_t n = lg_status_line(event, getpid(), line, sizeof line);
-    lg_output_append(status_path, line, n); /* the wrapper's own file */
+    /* The wrapper's own file, which it made and removes when the command
+     * ends: a process the command left running must not make it again. */
+    lg_output_append_existing(status_path, line, n);
 }

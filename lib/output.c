@@ -132,9 +132,9 @@ ssize_t lg_output_stderr(const void *buf, size_t len)
     return close_keeping_errno(fd, counted(write_now(fd, &st, buf, len)));
 }
 
-ssize_t lg_output_append(const char *path, const void *buf, size_t len)
+static ssize_t append(const char *path, int create, const void *buf, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+    int fd = open(path, O_WRONLY | O_APPEND | create | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd < 0)
         return -1;
     ssize_t n = counted(write(fd, buf, len));
@@ -143,6 +143,16 @@ ssize_t lg_output_append(const char *path, const void *buf, size_t len)
         errno = EAGAIN;
     }
     return close_keeping_errno(fd, n);
+}
+
+ssize_t lg_output_append(const char *path, const void *buf, size_t len)
+{
+    return append(path, O_CREAT, buf, len);
+}
+
+ssize_t lg_output_append_existing(const char *path, const void *buf, size_t len)
+{
+    return append(path, 0, buf, len);
 }
 
 static const char *reason(int err, const char *path)

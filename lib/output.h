@@ -25,6 +25,8 @@ ssize_t lg_output_stderr(const void *buf, size_t len);
  * one write with O_NONBLOCK: a FIFO with no reader (ENXIO) or no room
  * (EAGAIN) is an error, not a wait.  A short write is -1 with EAGAIN. */
 ssize_t lg_output_append(const char *path, const void *buf, size_t len);
+/* The same, but only to a file that exists (else ENOENT). */
+ssize_t lg_output_append_existing(const char *path, const void *buf, size_t len);
 
 /* At start-up: can libguard append to the file LIBGUARD_LOG / LIBGUARD_REPORT
  * name?  Appends one line per bad path to `errors` ("libguard: VAR='PATH'

@@ -28,6 +28,22 @@ start_ready() {
     read -r _ < ready
 }
 
+# guard removes its status file when the command ends.  A process the
+# command left running that starts a guarded program afterwards (its shim
+# notes "started PID") must not make that file again: nobody would remove
+# it.
+@test "a program started by what the command left running does not make guard's status file again" {
+    mkdir tmp
+    mkfifo go back
+    TMPDIR="$BATS_TEST_TMPDIR/tmp" run "$GUARD" -t 30 -- \
+        sh -c '(read -r x < go; /bin/true; echo done > back) >/dev/null 2>&1 & echo started'
+    [ "$status" -eq 0 ] && [ "$output" = started ] || { echo "status $status: $output"; false; }
+    echo go > go          # guard has ended: the orphan starts /bin/true now
+    read -r _ < back      # and it has ended
+    run ls -A tmp
+    [ -z "$output" ] || { echo "left in TMPDIR: $output"; cat tmp/*; false; }
+}
+
 # ---- exit statuses -------------------------------------------------------
 
 @test "the time guard fires: status 124 after about the timeout" {
