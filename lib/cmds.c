@@ -25,10 +25,10 @@ static size_t name_length(const char *item)
     return n;
 }
 
-static bool has_slash(const char *item, size_t len)
+static bool has_char(const char *item, size_t len, char c)
 {
     for (size_t i = 0; i < len; i++)
-        if (item[i] == '/')
+        if (item[i] == c)
             return true;
     return false;
 }
@@ -63,9 +63,9 @@ const char *lg_parse_cmds(const char *text, char *why, size_t why_size)
         size_t len = name_length(item);
         if (len == 0)
             return "has an empty name: names are separated by single commas " EXAMPLE;
-        if (item[0] == ' ' || item[0] == '\t' || item[len - 1] == ' ' || item[len - 1] == '\t')
-            return "has a blank around a name: write the names without blanks " EXAMPLE;
-        if (has_slash(item, len)) {
+        if (has_char(item, len, ' ') || has_char(item, len, '\t'))
+            return "has a blank in or around a name: write the names without blanks " EXAMPLE;
+        if (has_char(item, len, '/')) {
             snprintf(why, why_size, "names a path ('%.*s'): give the program's name, "
                      "what follows the last '/' " EXAMPLE, (int)(len < 60 ? len : 60), item);
             return why;

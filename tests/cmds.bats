@@ -145,7 +145,7 @@ for line in open(sys.argv[1]): print(json.loads(line)["argv"][0])' "$dir/report.
     [[ "$output" == *"has an empty name"* ]]
     run guarded LIBGUARD_SKIP_CMDS='a, b' LIBGUARD_TIMEOUT=1 -- true
     [ "$status" -eq 125 ]
-    [[ "$output" == *"has a blank around a name"* ]]
+    [[ "$output" == *"has a blank in or around a name"* ]]
     run guarded LIBGUARD_SKIP_CMDS=a -- true
     [ "$status" -eq 125 ]
     [[ "$output" == *"LIBGUARD_SKIP_CMDS is set but no guard is"* ]]

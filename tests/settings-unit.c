@@ -67,9 +67,9 @@ static void program_names(void)
     for (size_t i = 0; i < sizeof empty_names / sizeof *empty_names; i++)
         refuses("LIBGUARD_ONLY_CMDS", empty_names[i],
                 "has an empty name: names are separated by single commas (example: python3*,job.sh)");
-    static const char *const blanks[] = { " a", "a ", "a, b", "a ,b", "\ta" };
+    static const char *const blanks[] = { " a", "a ", "a, b", "a ,b", "\ta", "lo op", "a,b\tc" };
     for (size_t i = 0; i < sizeof blanks / sizeof *blanks; i++)
-        refuses("LIBGUARD_SKIP_CMDS", blanks[i], "has a blank around a name");
+        refuses("LIBGUARD_SKIP_CMDS", blanks[i], "has a blank in or around a name");
     refuses("LIBGUARD_ONLY_CMDS", "/usr/bin/python3",
             "names a path ('/usr/bin/python3'): give the program's name, what follows the last '/'");
     refuses("LIBGUARD_ONLY_CMDS", "a,bin/sh", "names a path ('bin/sh')");
