@@ -188,6 +188,10 @@ static const char *parse_row(const struct option *row, const char *text,
         }
         break;
     case T_PATH:
+        /* LIBGUARD_LOG's words are not files; here they would quietly be. */
+        if (!strcmp(text, "stderr") || !strcmp(text, "stdout") || !strcmp(text, "none"))
+            return "is a file path here, not a stream (write /dev/stderr for the standard "
+                   "error, ./NAME for a file of that name)";
         problem = copy_path(text, field);
         break;
     case T_CMDS:

@@ -42,6 +42,12 @@ static void paths(void)
            "LIBGUARD_REPORT=/tmp/r.json");
     result(!set(&s, "LIBGUARD_STATUS_FILE", "/tmp/st") && !strcmp(s.status_path, "/tmp/st"),
            "LIBGUARD_STATUS_FILE=/tmp/st");
+    result(!set(&s, "LIBGUARD_REPORT", "report.jsonl") && !strcmp(s.report_path, "report.jsonl"),
+           "LIBGUARD_REPORT=report.jsonl, in the current directory");
+    static const char *const streams[] = { "stderr", "stdout", "none" };
+    for (size_t i = 0; i < sizeof streams / sizeof *streams; i++)
+        refuses("LIBGUARD_REPORT", streams[i], "is a file path here, not a stream (write "
+                "/dev/stderr for the standard error, ./NAME for a file of that name)");
     static char long_path[LG_PATH_MAX + 8], long_file[LG_PATH_MAX + 16];
     memset(long_path, 'a', LG_PATH_MAX);
     long_path[0] = '/';
