@@ -19,8 +19,15 @@ static int to_ms(PyObject *v, double unit, const char *name, unsigned long long 
     d = PyFloat_Check(v) ? PyFloat_AS_DOUBLE(v) : PyLong_AsDouble(v);
     if (d == -1.0 && PyErr_Occurred())
         return -1;
-    if (!(d >= 0) || !isfinite(d) || d * unit > 3.1536e12 /* 100 years */) {
+    if (!(d >= 0) || !isfinite(d)) {
         PyErr_Format(PyExc_ValueError, "%s must be a number >= 0 (and finite), got %R", name, v);
+        return -1;
+    }
+    /* 100 years of milliseconds (or as many KiB: 2.8 PiB), in `name`'s unit */
+    if (d * unit > 3.1536e12) {
+        char most[32];
+        snprintf(most, sizeof most, "%.0f", 3.1536e12 / unit);
+        PyErr_Format(PyExc_ValueError, "%s must be at most %s, got %R", name, most, v);
         return -1;
     }
     *out = (unsigned long long)llround(d * unit);

@@ -138,6 +138,8 @@ def args():
         ("time_guard(timeout=-1)", lambda: time_guard(timeout=-1)),
         ("time_guard(timeout=None)", lambda: time_guard(timeout=None)),
         ("time_guard(timeout_ms=float('nan'))", lambda: time_guard(timeout_ms=float("nan"))),
+        ("time_guard(timeout=10**30)", lambda: time_guard(timeout=10**30)),
+        ("mem_guard(max_memory=2**70)", lambda: mem_guard(max_memory=2**70)),
         ("time_guard(grace_period=[])", lambda: time_guard(grace_period=[])),
         ("time_guard(interrupt_type=7)", lambda: time_guard(interrupt_type=7)),
         ("time_guard(interrupt_type='signal')", lambda: time_guard(interrupt_type="signal")),
