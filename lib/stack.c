@@ -25,6 +25,7 @@
 #include "config.h"
 #include "stack.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -103,8 +104,12 @@ static void native_line(pid_t tid, const char *target, char *line, size_t size)
     char path[64], buf[512], where[160] = "";
     char state = '?';
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    errno = 0;
     if (!lg_read_own(path, buf, sizeof buf)) {
-        snprintf(line, size, "%s: cannot read %s (has it ended?)", target, path);
+        /* Gone, or a cause of the program's own (no descriptor left). */
+        int err = errno;
+        snprintf(line, size, "%s: cannot read %s (%s)", target, path,
+                 err && err != ENOENT && err != ESRCH ? strerror(err) : "has it ended?");
         return;
     }
     const char *p = strrchr(buf, ')'); /* the name may hold spaces and ')' */

@@ -53,6 +53,17 @@ print "STORM_END ", int(($storm_end - $t0) * 1000), " $sent\n";
     [[ "$output" == *"no progress for"* ]]
 }
 
+@test "every descriptor taken by the program: the step's line gives that cause, not 'has it ended?'" {
+    run guarded LIBGUARD_TIMEOUT=0.3 LIBGUARD_GRACE_PERIOD=0.3 LIBGUARD_INTERRUPT=signal -- \
+        bash -c "ulimit -n 16; exec perl -e '\$SIG{INT} = q(IGNORE); my @f;
+            while (open(my \$h, q(<), q(/dev/null))) { push @f, \$h }
+            print STDERR qq(full\n); 1 while 1'"
+    [ "$status" -eq 143 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"main thread: cannot read /proc/self/task/"*"/stat (Too many open files)"* ]] \
+        || { echo "$output"; false; }
+    [[ "$output" != *"has it ended"* ]]
+}
+
 @test "a small RLIMIT_AS: the program runs and the guard fires" {
     [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer's shadow memory needs a large address space"
     run guarded LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal -- sh -c "ulimit -v 20000; exec '$TESTS_BIN/ladder' --max 800"
