@@ -160,8 +160,15 @@ static const char *reason(int err, const char *path)
     struct stat st;
     switch (err) {
     case ENXIO:
-        return stat(path, &st) == 0 && S_ISFIFO(st.st_mode) ? "a FIFO with no reader"
-                                                             : "not a file (a socket?)";
+        if (stat(path, &st) != 0)
+            return strerror(err);
+        if (S_ISFIFO(st.st_mode))
+            return "a FIFO with no reader";
+        if (S_ISSOCK(st.st_mode))
+            return "a socket, which cannot be opened";
+        if (S_ISCHR(st.st_mode) && strcmp(path, "/dev/tty") == 0)
+            return "the process has no controlling terminal";
+        return strerror(err);
     case EAGAIN: return "its reader does not keep up";
     case EISDIR: return "it is a directory";
     default: return strerror(err);

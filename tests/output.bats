@@ -140,6 +140,17 @@ refused() {
     done
 }
 
+@test "LIBGUARD_LOG: /dev/tty with no controlling terminal, and a socket, are refused with their causes" {
+    run timeout -k 5 20 setsid -w env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_TIMEOUT=30 \
+        LIBGUARD_LOG=/dev/tty "$TESTS_BIN/print-env"
+    [ "$status" -eq 125 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"LIBGUARD_LOG='/dev/tty' cannot be written: the process has no controlling terminal"* ]] \
+        || { echo "$output"; false; }
+    sock="$BATS_TEST_TMPDIR/log.sock" # the socket file outlives the bind
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+    refused LIBGUARD_LOG "$sock" "a socket, which cannot be opened"
+}
+
 @test "LIBGUARD_LOG and LIBGUARD_REPORT: a file the user cannot write is refused at start" {
     file="$BATS_TEST_TMPDIR/read-only.log"
     touch "$file"
