@@ -2,7 +2,9 @@
  *
  * Signals go to the guard's thread with tgkill, never to the whole process,
  * but for a main thread that has ended while other threads run on (it gets
- * no signal any more): then to the process, whose live threads take them.
+ * no signal any more), and for a thread that blocks the signal (a program
+ * that takes its signals in a sigwait() thread, as daemons do, would never
+ * see it): then to the process, whose threads that do not block it take it.
  * Where there is no exception to raise the ladder is the signal one.
  *
  * A step interrupts first and describes after: where the target was is
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "options.h"
 #include "report.h"
+#include "sigblocked.h"
 #include "stack.h"
 
 const struct lg_route *_Atomic lg_default_route;
@@ -74,7 +77,12 @@ static void interrupt(struct lg_guard *g, const struct lg_desc *d, int step, con
         route->withdraw(g, d);
     if (ends_process(signo))
         lg_report_signal(signo);
-    if (main_ended ? kill(getpid(), signo) != 0
+    bool to_process = main_ended;
+    if (!to_process && lg_signal_blocked((pid_t)d->tid, signo)) {
+        lg_log("%s blocks %s: sent to the process instead", target, what);
+        to_process = true;
+    }
+    if (to_process ? kill(getpid(), signo) != 0
                    : syscall(SYS_tgkill, getpid(), (pid_t)d->tid, signo) != 0)
         lg_log("could not send %s to %s: it has ended", what, target);
 }

@@ -26,6 +26,16 @@ setup() { setup_guard_env; }
     [ "$status" -eq 137 ]
 }
 
+@test "a program that takes its signals in a sigwait() thread gets the step there, and shuts down in order" {
+    run guarded LIBGUARD_TIMEOUT=0.3 LIBGUARD_GRACE_PERIOD=5 LIBGUARD_INTERRUPT=signal \
+        -- "$TESTS_BIN/sigwaiter" --max 4000
+    [ "$status" -eq 3 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"main thread blocks SIGINT: sent to the process instead"* ]]
+    between "$(recorded_ms SIGINT)" 280 3000 "SIGINT taken by sigwait (ms)"
+    [ "$(printf '%s\n' "$output" | awk '$1 == "SIGINT" { print $3 }')" = thread ]
+    [[ "$output" != *done* ]]
+}
+
 @test "secure execution (setgid): guarded, but no path from the environment is used" {
     [ "$(id -u)" -eq 0 ] || skip "making a setgid program needs root"
     [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer runtime refuses secure execution"
