@@ -4,6 +4,9 @@
  * {"pid":42,"argv":["python3","job.py"],"start":1764083000.123,"wall_s":12.5,
  *  "peak_rss_bytes":1048576,"limits":{...},"steps":[{"t_s":10.0,"guard":"time",
  *  "step":1,"action":"ExecutionTimeout"}],"ended":{"how":"exit","status":0}}
+ *
+ * Only the first MAX_STEPS steps are kept (a fixed array: no malloc at a
+ * step or at exit); "steps_omitted":N, when N > 0, counts the rest.
  */
 #include "config.h"
 #include "report.h"
@@ -37,6 +40,7 @@ static uint64_t start_ns;
 static double start_epoch;
 static struct step steps[MAX_STEPS];
 static _Atomic int step_count;
+static _Atomic int steps_omitted; /* fired after the first MAX_STEPS */
 static _Atomic bool written;
 
 void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
@@ -47,6 +51,7 @@ void lg_report_configure(const struct lg_settings *s, uint64_t max_bytes)
         return; /* no report: spare every process (and forked child) the formatting */
     lg_copy_string(path, sizeof path, s->report_path);
     atomic_store(&step_count, 0);
+    atomic_store(&steps_omitted, 0);
     atomic_store(&written, false);
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
@@ -67,8 +72,10 @@ void lg_report_step(int kind, int step, const char *action)
     if (!reporting)
         return;
     int i = atomic_load(&step_count);
-    if (i >= MAX_STEPS)
+    if (i >= MAX_STEPS) {
+        atomic_fetch_add(&steps_omitted, 1);
         return;
+    }
     steps[i].at_ns = lg_now();
     steps[i].kind = kind;
     steps[i].step = step;
@@ -138,7 +145,11 @@ static void write_report(const char *ended)
         put(&o, "%s{\"t_s\":%.3f,\"guard\":\"%s\",\"step\":%d,\"action\":\"%s\"}", i ? "," : "",
             (steps[i].at_ns - start_ns) / 1e9, steps[i].kind == LG_KIND_TIME ? "time" : "memory",
             steps[i].step, steps[i].action);
-    put(&o, "],\"ended\":%s}\n", ended);
+    put(&o, "]");
+    int omitted = atomic_load(&steps_omitted);
+    if (omitted)
+        put(&o, ",\"steps_omitted\":%d", omitted);
+    put(&o, ",\"ended\":%s}\n", ended);
     if (o.used >= o.size) { /* cut: close the line rather than write broken JSON */
         o.used = 0;
         put(&o, "{\"pid\":%d,\"error\":\"report too long\"}\n", (int)getpid());

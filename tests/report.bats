@@ -24,6 +24,29 @@ assert 0.25 < killed["steps"][0]["t_s"] < 0.6, killed["steps"]
 assert finished["ended"] == {"how": "exit", "status": 0}, finished["ended"]
 assert [s["step"] for s in finished["steps"]] == [1]
 assert finished["peak_rss_bytes"] > 0
+assert "steps_omitted" not in finished and "steps_omitted" not in killed
+print("ok")
+PY
+    [ "$output" = ok ]
+}
+
+@test "past the first 32 steps, the report counts the steps it does not list" {
+    # Each SIGINT's handler writes a line: progress, so the ladder starts
+    # over and steps keep coming, about one per timeout.
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=0.05 LIBGUARD_INTERRUPT=signal \
+        LIBGUARD_PROGRESS=output LIBGUARD_LOG=none -- "$TESTS_BIN/ladder" --max 4000
+    [ "$status" -eq 0 ]
+    received=$(printf '%s\n' "$output" | grep -c '^SIG')
+    run python3 - "$report" "$received" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+received = int(sys.argv[2])
+assert received > 32, received
+assert len(r["steps"]) == 32, r["steps"]
+# every step sent a signal; two alike may merge while pending
+assert 0 < r["steps_omitted"] and 32 + r["steps_omitted"] >= received, (r["steps_omitted"], received)
+assert r["ended"] == {"how": "exit", "status": 0}, r["ended"]
 print("ok")
 PY
     [ "$output" = ok ]
