@@ -99,17 +99,78 @@ static void put(struct out *o, const char *fmt, ...)
         o->used = o->size;
 }
 
+/* The length of the UTF-8 character at s (1 to 4), 0 if s does not start
+ * one (a stray byte, an overlong form, a surrogate, past U+10FFFF), or -1
+ * if `avail` ends inside a character that is valid so far. */
+static int utf8_length(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf; /* the second byte's range */
+    int len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* below: overlong */
+        if (c == 0xed)
+            hi = 0x9f; /* above: a surrogate */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* below: overlong */
+        if (c == 0xf4)
+            hi = 0x8f; /* above: past U+10FFFF */
+    } else {
+        return 0; /* a continuation byte, or a lead that is always overlong or too high */
+    }
+    for (int i = 1; i < len; i++, lo = 0x80, hi = 0xbf) {
+        if ((size_t)i >= avail)
+            return -1;
+        if (s[i] < lo || s[i] > hi)
+            return 0;
+    }
+    return len;
+}
+
+/* The character at s (`avail` bytes on) as JSON string text, at most 6
+ * bytes into `to`; *took is how many bytes of s it stands for.  UTF-8 is
+ * copied as it is; a byte that is not (argv may hold any) becomes U+FFFD,
+ * so that the line stays valid UTF-8 JSON. */
+static size_t json_char(const unsigned char *s, size_t avail, char *to, size_t *took)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char c = s[0];
+    *took = 1;
+    if (c == '"' || c == '\\') {
+        to[0] = '\\';
+        to[1] = (char)c;
+        return 2;
+    }
+    if (c < 0x20 || c == 0x7f) {
+        memcpy(to, "\\u00", 4);
+        to[4] = hex[c >> 4];
+        to[5] = hex[c & 15];
+        return 6;
+    }
+    int len = utf8_length(s, avail);
+    if (len <= 0) {
+        memcpy(to, "\\ufffd", 6);
+        return 6;
+    }
+    memcpy(to, s, (size_t)len);
+    *took = (size_t)len;
+    return (size_t)len;
+}
+
 static void put_string(struct out *o, const char *s, size_t len)
 {
     put(o, "\"");
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            put(o, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f) /* JSON stays valid whatever the bytes */
-            put(o, "\\u%04x", c);
-        else
-            put(o, "%c", c);
+    for (size_t i = 0, took; i < len; i += took) {
+        char c[6];
+        size_t n = json_char((const unsigned char *)s + i, len - i, c, &took);
+        put(o, "%.*s", (int)n, c);
     }
     put(o, "\"");
 }

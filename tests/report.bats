@@ -52,6 +52,25 @@ PY
     [ "$output" = ok ]
 }
 
+@test "argv: UTF-8 as it is, each byte that is not UTF-8 as U+FFFD, control characters escaped" {
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/print-env" \
+        é '日本 🙂' $'a\xffb' $'\xc0\xaf' $'\xed\xa0\x80' $'\xe2\x82' $'q"\\\x7f\x01\t'
+    [ "$status" -eq 0 ]
+    run python3 - "$report" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+assert b"\\u00c3" not in raw and "é".encode() in raw, raw
+line = raw.decode("utf-8")  # strict: the line is valid UTF-8
+r = json.loads(line)
+want = ["é", "日本 🙂", "a\ufffdb", "\ufffd" * 2, "\ufffd" * 3, "\ufffd" * 2, 'q"\\\x7f\x01\t']
+assert r["argv"][1:] == want, r["argv"]
+assert "\\u007f" in line and "\\u0001" in line, line
+print("ok")
+PY
+    [ "$output" = ok ]
+}
+
 @test "many processes share one report file without tearing lines" {
     report="$BATS_TEST_TMPDIR/report.jsonl"
     pids=()
