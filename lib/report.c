@@ -1,9 +1,13 @@
 /* The exit report.  One line, written with one write(2) on an O_APPEND
  * descriptor, so lines of processes sharing the file never interleave:
  *
- * {"pid":42,"argv":["python3","job.py"],"start":1764083000.123,"wall_s":12.5,
+ * {"pid":42,"argv":["python3","job.py"],"argc":2,"start":1764083000.123,"wall_s":12.5,
  *  "peak_rss_bytes":1048576,"limits":{...},"steps":[{"t_s":10.0,"guard":"time",
  *  "step":1,"action":"ExecutionTimeout"}],"ended":{"how":"exit","status":0}}
+ *
+ * At most REPORT_MAX bytes: when the argv does not fit, the arguments that
+ * do are listed (the last maybe cut short, between two characters), "argc"
+ * counts them all and "argv_truncated":true is added.
  *
  * Only the first MAX_STEPS steps are kept (a fixed array: no malloc at a
  * step or at exit); "steps_omitted":N, when N > 0, counts the rest.
@@ -83,6 +87,7 @@ void lg_report_step(int kind, int step, const char *action)
     atomic_store(&step_count, i + 1);
 }
 
+/* With buf NULL and size SIZE_MAX, put() only counts: to measure. */
 struct out { char *buf; size_t size, used; };
 
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -92,7 +97,7 @@ static void put(struct out *o, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->used, o->size - o->used, fmt, ap);
+    int n = vsnprintf(o->buf ? o->buf + o->used : NULL, o->buf ? o->size - o->used : 0, fmt, ap);
     va_end(ap);
     o->used += n > 0 ? (size_t)n : 0;
     if (o->used > o->size)
@@ -164,54 +169,153 @@ static size_t json_char(const unsigned char *s, size_t avail, char *to, size_t *
     return (size_t)len;
 }
 
-static void put_string(struct out *o, const char *s, size_t len)
+/* The argv, read from /proc/self/cmdline (each argument ends with a NUL)
+ * through a small buffer, so that all are counted however long; they are
+ * listed while they fit before `limit`, the last one listed may be cut. */
+struct args {
+    struct out *o;
+    size_t limit;
+    unsigned long long argc; /* arguments ended so far */
+    bool in_arg, open, full; /* open: listing the current one; full: no more */
+};
+
+static bool fits(const struct args *a, size_t n)
 {
-    put(o, "\"");
-    for (size_t i = 0, took; i < len; i += took) {
-        char c[6];
-        size_t n = json_char((const unsigned char *)s + i, len - i, c, &took);
-        put(o, "%.*s", (int)n, c);
-    }
-    put(o, "\"");
+    return a->o->used + n + 1 <= a->limit; /* + 1: the closing quote */
 }
 
-static void put_argv(struct out *o)
+static void append(struct out *o, const char *s, size_t n)
 {
-    char args[2048];
-    ssize_t n = lg_read_own_text("/proc/self/cmdline", args, sizeof args);
-    put(o, "[");
-    for (ssize_t at = 0; at < n;) {
-        size_t len = strnlen(args + at, (size_t)(n - at));
-        put(o, at ? "," : "");
-        put_string(o, args + at, len);
-        at += (ssize_t)len + 1;
-    }
-    put(o, "]");
+    memcpy(o->buf + o->used, s, n);
+    o->used += n;
 }
+
+static void begin_arg(struct args *a)
+{
+    a->in_arg = true;
+    size_t n = a->argc ? 2 : 1;
+    if (!a->full && fits(a, n)) {
+        append(a->o, a->argc ? ",\"" : "\"", n);
+        a->open = true;
+    } else {
+        a->full = true;
+    }
+}
+
+static void end_arg(struct args *a)
+{
+    if (a->open)
+        append(a->o, "\"", 1);
+    a->open = a->in_arg = false;
+    a->argc++;
+}
+
+/* Lists or counts the n bytes at s, but for a character that the next read
+ * may complete (unless at_end); returns how many bytes it took. */
+static size_t take_args(struct args *a, const unsigned char *s, size_t n, bool at_end)
+{
+    size_t i = 0, took;
+    for (; i < n; i += took) {
+        took = 1;
+        if (!a->in_arg)
+            begin_arg(a);
+        if (s[i] == '\0') {
+            end_arg(a);
+            continue;
+        }
+        if (!a->open)
+            continue; /* past the limit: only counting */
+        if (!at_end && utf8_length(s + i, n - i) < 0)
+            break;
+        char c[6];
+        size_t len = json_char(s + i, n - i, c, &took);
+        if (fits(a, len)) {
+            append(a->o, c, len);
+        } else { /* cut here, between two characters */
+            append(a->o, "\"", 1);
+            a->open = false;
+            a->full = true;
+        }
+    }
+    return i;
+}
+
+static void put_argv(struct out *o, size_t limit)
+{
+    struct args a = { .o = o, .limit = limit };
+    put(o, "[");
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    char chunk[2048];
+    size_t have = 0;
+    for (bool at_end = fd < 0; !at_end;) {
+        ssize_t n = read(fd, chunk + have, sizeof chunk - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        at_end = n <= 0;
+        if (n > 0) {
+            have += (size_t)n;
+            atomic_fetch_add(&lg_own_read_bytes, (uint64_t)n); /* not the program's I/O */
+        }
+        size_t took = take_args(&a, (const unsigned char *)chunk, have, at_end);
+        memmove(chunk, chunk + took, have - took); /* at most 3 bytes of a character */
+        have -= took;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (a.in_arg) /* the last argument lacks its NUL (the program rewrote its argv) */
+        end_arg(&a);
+    put(o, "],\"argc\":%llu%s", a.argc, a.full ? ",\"argv_truncated\":true" : "");
+}
+#define ARGV_END "],\"argc\":18446744073709551615,\"argv_truncated\":true"
+
+/* The fields after argv, taken once: a step may come while they are put
+ * twice (measured, then written). */
+struct tail {
+    double wall_s;
+    unsigned long long peak_rss;
+    int count, omitted;
+    const char *ended;
+};
+
+static void put_tail(struct out *o, const struct tail *t)
+{
+    put(o, ",\"start\":%.3f,\"wall_s\":%.3f,\"peak_rss_bytes\":%llu,\"limits\":%s,\"steps\":[",
+        start_epoch, t->wall_s, t->peak_rss, limits);
+    for (int i = 0; i < t->count; i++)
+        put(o, "%s{\"t_s\":%.3f,\"guard\":\"%s\",\"step\":%d,\"action\":\"%s\"}", i ? "," : "",
+            (steps[i].at_ns - start_ns) / 1e9, steps[i].kind == LG_KIND_TIME ? "time" : "memory",
+            steps[i].step, steps[i].action);
+    put(o, "]");
+    if (t->omitted)
+        put(o, ",\"steps_omitted\":%d", t->omitted);
+    put(o, ",\"ended\":%s}\n", t->ended);
+}
+
+/* A step takes under 128 bytes (its action is 23 at most), the rest but
+ * argv under 512 with the limits: whatever the argv, they fit, and leave
+ * it 2 KiB at least. */
+#define REPORT_MAX 8192
+_Static_assert(sizeof limits + MAX_STEPS * 128 + 512 <= REPORT_MAX - 2048, "report fields fit");
 
 static void write_report(const char *ended)
 {
     if (!reporting || atomic_exchange(&written, true))
         return;
-    char buf[8192];
+    char buf[REPORT_MAX];
     struct out o = { buf, sizeof buf - 2, 0 };
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    put(&o, "{\"pid\":%d,\"argv\":", (int)getpid());
-    put_argv(&o);
-    put(&o, ",\"start\":%.3f,\"wall_s\":%.3f,\"peak_rss_bytes\":%llu,\"limits\":%s,\"steps\":[",
-        start_epoch, (lg_now() - start_ns) / 1e9, (unsigned long long)ru.ru_maxrss * 1024, limits);
     int count = atomic_load(&step_count);
-    for (int i = 0; i < count; i++)
-        put(&o, "%s{\"t_s\":%.3f,\"guard\":\"%s\",\"step\":%d,\"action\":\"%s\"}", i ? "," : "",
-            (steps[i].at_ns - start_ns) / 1e9, steps[i].kind == LG_KIND_TIME ? "time" : "memory",
-            steps[i].step, steps[i].action);
-    put(&o, "]");
-    int omitted = atomic_load(&steps_omitted);
-    if (omitted)
-        put(&o, ",\"steps_omitted\":%d", omitted);
-    put(&o, ",\"ended\":%s}\n", ended);
-    if (o.used >= o.size) { /* cut: close the line rather than write broken JSON */
+    struct tail t = { (lg_now() - start_ns) / 1e9, (unsigned long long)ru.ru_maxrss * 1024,
+                      count, atomic_load(&steps_omitted), ended };
+    struct out measure = { NULL, SIZE_MAX, 0 };
+    put_tail(&measure, &t);
+    put(&o, "{\"pid\":%d,\"argv\":", (int)getpid());
+    /* argv gets the room the others leave: it is what gets shortened. */
+    size_t keep = measure.used + sizeof ARGV_END;
+    put_argv(&o, o.size > o.used + keep ? o.size - keep : o.used);
+    put_tail(&o, &t);
+    if (o.used >= o.size) { /* not expected (see REPORT_MAX): close the line all the same */
         o.used = 0;
         put(&o, "{\"pid\":%d,\"error\":\"report too long\"}\n", (int)getpid());
     }

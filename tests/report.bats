@@ -17,6 +17,7 @@ lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 2, lines
 killed, finished = (json.loads(l) for l in lines)
 assert killed["argv"][1:] == ["--ignore", "--max", "3000"], killed["argv"]
+assert killed["argc"] == 4 and "argv_truncated" not in killed, killed
 assert [s["action"] for s in killed["steps"]] == ["SIGINT", "SIGTERM", "SIGKILL"], killed["steps"]
 assert killed["ended"] == {"how": "signal", "signal": "SIGKILL"}, killed["ended"]
 assert killed["limits"]["timeout_s"] == 0.3 and killed["limits"]["send_kill"] is True
@@ -66,6 +67,55 @@ r = json.loads(line)
 want = ["é", "日本 🙂", "a\ufffdb", "\ufffd" * 2, "\ufffd" * 3, "\ufffd" * 2, 'q"\\\x7f\x01\t']
 assert r["argv"][1:] == want, r["argv"]
 assert "\\u007f" in line and "\\u0001" in line, line
+print("ok")
+PY
+    [ "$output" = ok ]
+}
+
+@test "a long argument is cut between characters and marked; limits, steps and ending stay" {
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    long=$(python3 -c 'print("é" * 5000)')
+    # exec -a: the long text is the ladder's argv[0], which it does not parse
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=0.3 LIBGUARD_INTERRUPT=signal LIBGUARD_LOG=none \
+        -- bash -c 'exec -a "$0" "$@"' "$long" "$TESTS_BIN/ladder" --max 700
+    [ "$status" -eq 0 ]
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/print-env" "$(python3 -c 'print("é" * 700)')"
+    [ "$status" -eq 0 ]
+    run python3 - "$report" <<'PY'
+import json, sys
+lines = open(sys.argv[1], "rb").read().decode("utf-8").splitlines()
+assert len(lines) == 2, lines
+cut, whole = (json.loads(l) for l in lines)
+assert cut["argc"] == 3 and cut["argv_truncated"] is True, (cut["argc"], cut.get("argv_truncated"))
+assert len(cut["argv"]) == 1 and 1000 < len(cut["argv"][0]) < 5000, len(cut["argv"][0])
+assert set(cut["argv"][0]) == {"é"}, set(cut["argv"][0])
+assert cut["limits"]["timeout_s"] == 0.3, cut["limits"]
+assert cut["steps"] and cut["steps"][0]["action"] == "SIGINT", cut["steps"]
+assert cut["ended"] == {"how": "exit", "status": 0}, cut["ended"]
+assert cut["peak_rss_bytes"] > 0 and cut["wall_s"] > 0.5, cut
+assert whole["argv"][1] == "é" * 700 and whole["argc"] == 2, whole["argv"]
+assert "argv_truncated" not in whole, whole
+print("ok")
+PY
+    [ "$output" = ok ]
+}
+
+@test "3000 arguments: the first are listed, argc counts all, the line says it is shortened" {
+    report="$BATS_TEST_TMPDIR/report.jsonl"
+    run guarded "LIBGUARD_REPORT=$report" LIBGUARD_TIMEOUT=30 -- "$TESTS_BIN/print-env" $(seq 1 3000)
+    [ "$status" -eq 0 ]
+    run python3 - "$report" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+r = json.loads(lines[0])
+want = [str(i) for i in range(1, 3001)]
+listed = r["argv"][1:]
+assert r["argc"] == 3001 and r["argv_truncated"] is True, (r["argc"], r.get("argv_truncated"))
+assert 500 < len(listed) < 3000, len(listed)
+# whole but the last, which may be cut
+assert listed[:-1] == want[:len(listed) - 1] and want[len(listed) - 1].startswith(listed[-1]), listed[-3:]
+assert r["limits"]["timeout_s"] == 30 and r["ended"] == {"how": "exit", "status": 0}, r
 print("ok")
 PY
     [ "$output" = ok ]
