@@ -66,3 +66,18 @@ build_packages() {
     [ -z "$skipped" ] || echo "# not tested:$skipped" >&3
 }
 pkg_dir() { echo "$BATS_FILE_TMPDIR/pkg-$(echo "$1" | tr / _)"; }
+
+# pkg [VAR=VALUE...] -- ARGS...: run $PROG (the package suites'
+# tests/python/package.py) with ARGS, with $PY and its build of the
+# extension, in the foreground (SIGINT not ignored), bounded by timeout(1).
+pkg() {
+    local vars=()
+    while [ "$1" != "--" ]; do vars+=("$1"); shift; done
+    shift
+    # stdout and stderr apart: the shim logs the first step's system call
+    # line after the exception went out, while the program prints.
+    run --separate-stderr timeout -k 5 "${PY_LIMIT:-60}" \
+        env PYTHONPATH="$(pkg_dir "$PY"):$TESTS_SRC/python" "${vars[@]}" "$PY" "$PROG" "$@"
+    output="$output${stderr:+
+$stderr}"
+}
