@@ -243,6 +243,49 @@ time_guard_line() {
     [ "$status" -eq 0 ] # it recorded SIGINT, carried on and finished
 }
 
+# Wait until process $1 is stopped (state T in /proc/PID/stat), 10 s at most.
+wait_stopped() {
+    local i
+    for i in $(seq 200); do
+        [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+        sleep 0.05
+    done
+    echo "process $1 never stopped"; return 1
+}
+
+@test "a command that stops itself: continued after the time limit, its ladder fires (124)" {
+    # Not on a terminal, nobody would continue it; its watchdog is stopped
+    # with it.  Continued, it blocks in open() on a FIFO nobody writes.
+    mkfifo never
+    t0=$(now_ms)
+    run timeout -k 5 60 "$GUARD" -t 1 -g 1 -- sh -c 'kill -STOP $$; read -r x < never'
+    t1=$(now_ms)
+    [ "$status" -eq 124 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"stopped for longer than the time limit (1s): SIGCONT"* ]] || { echo "$output"; false; }
+    [[ "$output" == *"libguard["*"no progress for "*"SIGINT to main thread"* ]] || { echo "$output"; false; }
+    between $((t1 - t0)) 800 20000 "elapsed ms"
+}
+
+@test "TERM to guard ends a stopped command at once: TERM, then SIGCONT" {
+    rm -f ready; mkfifo ready
+    env --default-signal "$GUARD" -t 30 -- sh -c 'echo $$ > ready; kill -STOP $$; exit 9' &
+    gpid=$!
+    read -r cpid < ready
+    wait_stopped "$cpid"
+    t0=$(now_ms)
+    kill -TERM "$gpid"
+    # Well before the 30 s time limit.
+    for _ in $(seq 200); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.05; done
+    t1=$(now_ms)
+    if kill -0 "$gpid" 2>/dev/null; then
+        kill -KILL "$cpid"; wait "$gpid"; echo "guard still running"; false
+    fi
+    status=0
+    wait "$gpid" || status=$?
+    [ "$status" -eq 143 ] || { echo "status $status"; false; } # the command died from SIGTERM
+    between $((t1 - t0)) 0 8000 "ms from TERM to the end"
+}
+
 # ---- LD_PRELOAD ----------------------------------------------------------------
 
 @test "an existing LD_PRELOAD is kept, libguard goes first" {

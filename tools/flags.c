@@ -107,6 +107,9 @@ static const char usage[] =
     "Exit status: COMMAND's own; 124 the time guard fired; 122 the memory guard\n"
     "fired; 125 guard failed; 126 COMMAND cannot run; 127 COMMAND not found;\n"
     "128+N COMMAND died from signal N.\n"
+    "INT, TERM, HUP, QUIT, USR1 and USR2 are forwarded to COMMAND's process group,\n"
+    "the first four followed by SIGCONT, as timeout(1) does; not on a terminal, a\n"
+    "COMMAND stopped for longer than the timeout is continued, so its ladder fires.\n"
     "LIBGUARD_* variables already set are defaults the flags override.\n"
     "GUARD_LIBRARY overrides the library preloaded (" GUARD_LIBRARY ").\n";
 

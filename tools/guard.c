@@ -13,8 +13,10 @@
  *    file (LIBGUARD_STATUS_FILE) when it arms, and "time" or "memory" for
  *    each step: guard learns there which guard fired (status 124 or 122).
  *  - The command runs in its own process group; INT, TERM, HUP, QUIT, USR1
- *    and USR2 sent to guard are forwarded to that group.  guard is a child
- *    subreaper, so orphans of the job come back to it.
+ *    and USR2 sent to guard are forwarded to that group; the terminating
+ *    ones, and guard's own signals but SIGKILL, are followed by SIGCONT, as
+ *    timeout(1) does.  guard is a child subreaper, so orphans of the job
+ *    come back to it.
  *  - When the command ends after a guard step, the job is over: what is left
  *    of its process group gets the last step (SIGTERM, or SIGKILL with -k),
  *    then SIGKILL after the grace period, so no orphan outlives the job.
@@ -26,7 +28,8 @@
  *    500ms whether the command executed another program, and whether the
  *    shim is in that one (libguard in /proc/PID/maps).
  *  - On a terminal, the command's group gets the foreground; Ctrl-Z stops
- *    guard with it.
+ *    guard with it.  Not on a terminal, a command stopped for longer than
+ *    the time limit is continued: its watchdog, stopped with it, is overdue.
  *
  * This file is the order of things; guard.h lists the parts.
  */

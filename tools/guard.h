@@ -51,6 +51,7 @@ struct job {
     bool done;
     int wstatus;
     bool stopped;             /* stopped from the terminal (Ctrl-Z) */
+    uint64_t stopped_ns;      /* not on a terminal: stopped since, 0: running */
     /* Is the shim in?  First the "started PID" report; then, for each
      * program the command executes, libguard in /proc/PID/maps. */
     enum { IN, WAIT_REPORT, WAIT_MAPPED } shim;
@@ -98,6 +99,7 @@ int library_mapped(pid_t pid);
 void supervise_prepare(void);
 int supervise_start(struct job *job, char **command);
 void wait_events(struct job *job, uint64_t deadline);
+void send_terminating(pid_t target, int signo);
 int supervise_finish(struct job *job, const struct guard_flags *flags);
 
 /* handshake.c: the shim's state at the start, then one look (returns when

@@ -36,7 +36,7 @@ static void outside_step(struct job *job, int kind, int step, const char *why)
     if (eff.dry_run)
         return;
     job->fired = kind;
-    kill(step == LG_LADDER_STEPS ? -job->pid : job->pid, signo);
+    send_terminating(step == LG_LADDER_STEPS ? -job->pid : job->pid, signo);
 }
 
 static uint64_t check_time(struct job *job, uint64_t now)

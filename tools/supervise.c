@@ -1,10 +1,11 @@
 /* Running the command: in its own process group, which gets the terminal's
  * foreground when guard has it (Ctrl-Z stops guard with it); INT, TERM,
- * HUP, QUIT, USR1 and USR2 sent to guard are forwarded to that group; guard
- * is a child subreaper and reaps the job's orphans.  When the command ends
- * after a guard step, the job is over: what is left of its process group
- * gets the last step, then SIGKILL after the grace period, so no orphan
- * outlives the job. */
+ * HUP, QUIT, USR1 and USR2 sent to guard are forwarded to that group (the
+ * terminating ones followed by SIGCONT; off a terminal, a command stopped
+ * longer than the time limit is continued); guard is a child subreaper and
+ * reaps the job's orphans.  When the command ends after a guard step, the
+ * job is over: what is left of its process group gets the last step, then
+ * SIGKILL after the grace period, so no orphan outlives the job. */
 #include "config.h"
 
 #include <errno.h>
@@ -56,15 +57,30 @@ static void stop_with_command(struct job *job)
     kill(-job->pid, SIGCONT);
 }
 
+/* A terminating signal to the command or its group, then SIGCONT, as
+ * timeout(1) does: a stopped process acts on neither the signal nor, its
+ * watchdog being stopped with it, its own ladder. */
+void send_terminating(pid_t target, int signo)
+{
+    kill(target, signo);
+    if (signo != SIGKILL && signo != SIGCONT && signo != SIGUSR1 && signo != SIGUSR2)
+        kill(target, SIGCONT);
+}
+
 static void reap(struct job *job)
 {
     for (;;) {
         int ws;
-        pid_t pid = waitpid(-1, &ws, WNOHANG | (tty_fd >= 0 ? WUNTRACED : 0));
+        pid_t pid = waitpid(-1, &ws, WNOHANG | WUNTRACED | WCONTINUED);
         if (pid <= 0)
             return;
         if (pid == job->pid && WIFSTOPPED(ws)) {
-            job->stopped = true;
+            if (tty_fd >= 0)
+                job->stopped = true;
+            else if (!job->stopped_ns)
+                job->stopped_ns = lg_now();
+        } else if (pid == job->pid && WIFCONTINUED(ws)) {
+            job->stopped_ns = 0;
         } else if (pid == job->pid) {
             job->done = true;
             job->wstatus = ws;
@@ -88,16 +104,36 @@ static void handle_signals(struct job *job)
                 say("forwarding %s to the command's process group",
                     lg_signal_name(signo, name, sizeof name));
             }
-            kill(-job->pid, signo);
+            send_terminating(-job->pid, signo);
         }
     }
     reap(job);
+}
+
+/* Not on a terminal, no shell will continue a stopped command: once it has
+ * been stopped longer than the time limit, continue it, so that the ladder
+ * of its watchdog (overdue by then) runs. */
+static uint64_t stop_due(const struct job *job)
+{
+    return job->stopped_ns && eff.timeout_ns && !job->done
+        ? job->stopped_ns + eff.timeout_ns : UINT64_MAX;
+}
+
+static void continue_stopped(struct job *job)
+{
+    char limit[32];
+    lg_format_duration(eff.timeout_ns, limit, sizeof limit);
+    note("process %d has been stopped for longer than the time limit (%s): "
+         "SIGCONT to its process group", (int)job->pid, limit);
+    job->stopped_ns = 0; /* a new stop starts a new wait */
+    kill(-job->pid, SIGCONT);
 }
 
 void wait_events(struct job *job, uint64_t deadline)
 {
     struct pollfd p = { .fd = sigfd, .events = POLLIN };
     struct timespec ts, *tsp = NULL;
+    deadline = min64(deadline, stop_due(job));
     if (deadline != UINT64_MAX) {
         uint64_t now = lg_now(), left = deadline > now ? deadline - now : 0;
         ts.tv_sec = (time_t)(left / LG_NS_PER_S);
@@ -110,6 +146,8 @@ void wait_events(struct job *job, uint64_t deadline)
         job->stopped = false;
         stop_with_command(job);
     }
+    if (lg_now() >= stop_due(job))
+        continue_stopped(job);
 }
 
 void supervise_prepare(void)
@@ -193,7 +231,7 @@ static void clean_up_group(struct job *job, int fired)
     char name[32];
     note("the command ended; %s to what is left of its process group %d",
          lg_signal_name(signo, name, sizeof name), (int)job->pid);
-    kill(-job->pid, signo);
+    send_terminating(-job->pid, signo);
     const struct lg_ladder_times times = fired == STATUS_MEMORY
         ? (struct lg_ladder_times){ eff.memory_grace_ns, eff.memory_secondary_grace_ns }
         : (struct lg_ladder_times){ eff.timeout_ns, eff.grace_ns };
