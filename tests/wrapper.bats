@@ -286,6 +286,31 @@ wait_stopped() {
     between $((t1 - t0)) 0 8000 "ms from TERM to the end"
 }
 
+# Run "$@" with stderr on a pipe whose reader has exited; print the status
+# and stdout.  restore=False: SIGPIPE as python3 keeps it (ignored).
+with_closed_stderr() {
+    local restore=$1; shift
+    python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[2:], stderr=w, stdout=subprocess.PIPE,
+                   restore_signals=sys.argv[1] == "True")
+print(p.returncode, p.stdout.decode().strip())' "$restore" "$@"
+}
+
+@test "guard -v with stderr on a closed pipe: the command's status, SIGPIPE as guard found it" {
+    command -v python3 > /dev/null || skip "no python3"
+    # --log: the shim's lines go to a file, the command's stderr is untouched.
+    # SigIgn is a hex mask: SIGPIPE (13) is bit 12.
+    cmd='sleep 1; mask=$(sed -n "s/^SigIgn:\t*//p" /proc/self/status); echo $(( 0x$mask >> 12 & 1 )); exit 3'
+    run with_closed_stderr True "$GUARD" -v --log=./steps.log -t 10 -- sh -c "$cmd"
+    [ "$output" = "3 0" ] || { echo "expected status 3, SIGPIPE not ignored: $output"; false; }
+    # Ignored by whoever started guard: still ignored in the command.
+    run with_closed_stderr False "$GUARD" -v --log=./steps.log -t 10 -- sh -c "$cmd"
+    [ "$output" = "3 1" ] || { echo "expected status 3, SIGPIPE ignored: $output"; false; }
+}
+
 # ---- LD_PRELOAD ----------------------------------------------------------------
 
 @test "an existing LD_PRELOAD is kept, libguard goes first" {

@@ -110,6 +110,8 @@ static const char usage[] =
     "INT, TERM, HUP, QUIT, USR1 and USR2 are forwarded to COMMAND's process group,\n"
     "the first four followed by SIGCONT, as timeout(1) does; not on a terminal, a\n"
     "COMMAND stopped for longer than the timeout is continued, so its ladder fires.\n"
+    "guard ignores SIGPIPE (its lines to a closed pipe are lost); COMMAND gets it\n"
+    "as guard found it.\n"
     "LIBGUARD_* variables already set are defaults the flags override.\n"
     "GUARD_LIBRARY overrides the library preloaded (" GUARD_LIBRARY ").\n";
 

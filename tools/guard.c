@@ -27,6 +27,8 @@
  *    the command (its last step to the group).  guard also looks every
  *    500ms whether the command executed another program, and whether the
  *    shim is in that one (libguard in /proc/PID/maps).
+ *  - guard ignores SIGPIPE, so that writing its lines to a closed pipe does
+ *    not end the supervisor; the command gets SIGPIPE as guard found it.
  *  - On a terminal, the command's group gets the foreground; Ctrl-Z stops
  *    guard with it.  Not on a terminal, a command stopped for longer than
  *    the time limit is continued: its watchdog, stopped with it, is overdue.
@@ -43,6 +45,7 @@ int main(int argc, char **argv)
 {
     struct guard_flags flags;
     char why[1024];
+    messages_ignore_sigpipe();
     if (guard_flags_parse(argc, argv, &flags, why, sizeof why) != 0)
         fail("%s", why);
     char **command = flags.command;

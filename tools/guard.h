@@ -76,6 +76,10 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cleanup_status_file(void);
+/* guard ignores SIGPIPE (its writes fail quietly); the command is started
+ * with SIGPIPE as guard found it. */
+void messages_ignore_sigpipe(void);
+void messages_restore_sigpipe(void);
 
 /* setup.c: the absolute path of the library to preload (GUARD_LIBRARY, or
  * the variable of that name); the status file; the command's environment,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,23 @@
 #include "guard.h"
 
 static const char *program = "guard";
+
+/* SIGPIPE as guard found it: the command gets it back. */
+static struct sigaction inherited_sigpipe;
+
+void messages_ignore_sigpipe(void)
+{
+    /* A closed stderr (guard -v 2>&1 | head -1) must not kill the
+     * supervisor: its writes fail with EPIPE instead. */
+    struct sigaction ignore = { .sa_handler = SIG_IGN };
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &inherited_sigpipe);
+}
+
+void messages_restore_sigpipe(void)
+{
+    sigaction(SIGPIPE, &inherited_sigpipe, NULL);
+}
 
 /* One line, "PREFIX: message\n", formatted into `line` (cut to fit);
  * returns its length.  say() and note() differ only in prefix and place. */

@@ -195,6 +195,7 @@ int supervise_start(struct job *job, char **command)
          * ladder needs SIGINT to arrive. */
         signal(SIGINT, SIG_DFL);
         signal(SIGQUIT, SIG_DFL);
+        messages_restore_sigpipe();
         sigprocmask(SIG_SETMASK, &original_mask, NULL);
         execvp(command[0], command);
         int err = errno;
