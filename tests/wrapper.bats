@@ -165,6 +165,22 @@ time_guard_line() {
     [[ "$line" == *"steps 1s apart"*"SIGKILL last)" ]] || { echo "$line"; false; }
 }
 
+@test "a memory guard alone: --kill (-k alone) ends it with SIGKILL; -k DURATION beside -t too" {
+    for spelling in "-k" "--kill"; do
+        run "$GUARD" -v -m 1G $spelling -- true
+        [ "$status" -eq 0 ] || { echo "$spelling: status $status: $output"; false; }
+        [[ "$output" == *"guard: memory guard: 1 GiB resident"*"SIGKILL last)"* ]] \
+            || { echo "$spelling: $output"; false; }
+    done
+    run "$GUARD" -v -m 1G -t 30 -k 2 -- true
+    [[ "$output" == *"guard: memory guard: 1 GiB resident, 0s grace, then steps 5s apart"*"SIGKILL last)"* ]] \
+        || { echo "$output"; false; }
+    LIBGUARD_TIMEOUT=30 run "$GUARD" -v -m 1G -k 2 -- true
+    [ "$status" -eq 0 ] || { echo "inherited timeout: status $status: $output"; false; }
+    run "$GUARD" -m 1G -k 0 -- true # timeout(1)'s -k 0: no SIGKILL, nothing to refuse
+    [ "$status" -eq 0 ] || { echo "-k 0: status $status: $output"; false; }
+}
+
 @test "-s INT starts the ladder with SIGINT; other signals say what to use" {
     line=$(time_guard_line -t 30 -s INT true)
     [ "$line" = "30s without progress, then steps 15s apart (signal)" ] || { echo "$line"; false; }
@@ -209,7 +225,8 @@ time_guard_line() {
     bad "option '--kill' takes no value (see guard --help; SIGKILL after a delay: --kill-after=DURATION)" --kill=5 -t 1 -- true
     bad "option '--memory' is ambiguous" --memory 1G -- true
     bad "-k 5 puts SIGKILL 5s after the first step, so steps 2.5s apart, but -g/--grace-period says 3: give one of them" -t 1 -g 3 -k 5 -- true
-    bad "--kill-after has no effect without --timeout: set both or neither" -m 1G -k 5 -- true
+    bad "-k 5 puts SIGKILL that long after the time guard's first step, and there is no time guard: give -t too, or --kill (-k without a duration) to end the memory guard with SIGKILL" -m 1G -k 5 -- true
+    bad "--kill-after 5 puts SIGKILL that long after the time guard's first step, and there is no time guard" -m 1G --kill-after=5 -- true
     bad "--kill-after has no effect with --interrupt=exception" -t 1 -k 5 -i exception -- true
     bad "-k 'v' is not a duration" -t 1 -kv -- true
 }

@@ -76,11 +76,13 @@ static const char usage[] =
     "      --memory-secondary-grace-period=DURATION\n"
     "                              memory guard: between later steps (default 5s)\n"
     "  -i, --interrupt=MODE        exception, signal or exception_then_signal (default)\n"
-    "  -k, --kill                  SIGKILL as the last step (default SIGTERM)\n"
-    "  -k, --kill-after=DURATION   as timeout(1): SIGKILL DURATION after the first step\n"
-    "                              (the middle step halfway; -k 0: no SIGKILL). -k takes\n"
-    "                              a DURATION attached (-k5) or as the next word if that\n"
-    "                              is one; else it is --kill\n"
+    "  -k, --kill                  SIGKILL as the last step of either guard (default\n"
+    "                              SIGTERM)\n"
+    "  -k, --kill-after=DURATION   as timeout(1): SIGKILL DURATION after the time guard's\n"
+    "                              first step (the middle step halfway; -k 0: no SIGKILL);\n"
+    "                              needs a timeout; a memory guard then ends with SIGKILL\n"
+    "                              too. -k takes a DURATION attached (-k5) or as the next\n"
+    "                              word if that is one; else it is --kill\n"
     "  -s, --signal=INT            as timeout(1), for the one signal that fits: start\n"
     "                              the ladder with SIGINT (the same as -i signal)\n"
     "      --preserve-status       exit with COMMAND's status even when a guard fired\n"
@@ -343,6 +345,8 @@ int guard_flags_parse(int argc, char **argv, struct guard_flags *fl, char *why, 
                  "-g/--grace-period says %s: give one of them",
                  kill_after_as, lg_quote(kill_after, shown, sizeof shown), k, g, grace_flag);
         }
+        fl->kill_after = kill_after;
+        fl->kill_after_as = kill_after_as;
         snprintf(fl->grace_text, sizeof fl->grace_text, "%llu.%09llus",
                  (unsigned long long)(half / LG_NS_PER_S), (unsigned long long)(half % LG_NS_PER_S));
         if ((problem = give(fl, &parsed, LG_OPT_SEND_KILL, "1", "kill-after", true,

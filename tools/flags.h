@@ -15,6 +15,8 @@ struct guard_flags {
     bool hide_value[LG_OPT_COUNT];    /* by_flag: the user did not write the value */
     bool preserve_status;             /* --preserve-status */
     char grace_text[40];              /* the grace period -k DURATION implies */
+    const char *kill_after;           /* -k DURATION as written (not 0), or NULL */
+    const char *kill_after_as;        /* and its spelling: "-k" or "--kill-after" */
     char **command;                   /* COMMAND [ARG...], inside argv */
 };
 

@@ -99,6 +99,12 @@ uint64_t setup_environment(const struct guard_flags *flags, const char *library)
             fail("cannot set %s (%s)", lg_option_variable(row), strerror(errno));
     setenv("LIBGUARD_STATUS_FILE", status_path, 1);
     preload(library);
+    /* -k DURATION spaces the time guard's steps (the memory guard's keep
+     * their own): without a time guard only --kill means something. */
+    if (flags->kill_after && !getenv(lg_option_variable(LG_OPT_TIMEOUT)))
+        fail("%s %s puts SIGKILL that long after the time guard's first step, and there "
+             "is no time guard: give -t too, or --kill (-k without a duration) to end "
+             "the memory guard with SIGKILL", flags->kill_after_as, flags->kill_after);
 
     /* Validate it the way the shim will: one parser, one set of rules. */
     char errors[4096];
