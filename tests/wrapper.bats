@@ -303,6 +303,24 @@ wait_stopped() {
     between $((t1 - t0)) 0 8000 "ms from TERM to the end"
 }
 
+@test "outside mode: each step but SIGKILL is followed by SIGCONT, so a stopped command acts on it" {
+    [ -z "${GUARD_SANITIZED:-}" ] || skip "a sanitizer build has no static binaries"
+    # Steps at 5 s (SIGINT), 7 s (SIGTERM), 9 s (SIGKILL); stopped after the
+    # first, the command would be continued for its stop only at 10 s.
+    start_ready "$GUARD" -t 5 -g 2 -i signal -k -- "$TESTS_BIN/sigrecord-static" \
+        --ready ready --max 30000 > out 2> err
+    cpid=$(pgrep -P "$gpid")
+    for _ in $(seq 300); do grep -q '^SIGINT ' out && break; sleep 0.05; done
+    kill -STOP "$cpid"
+    status=0
+    wait "$gpid" || status=$?
+    [ "$status" -eq 124 ] || { echo "status $status"; cat out err; false; }
+    # Continued after SIGTERM, it handled it: without SIGCONT, it would have
+    # died stopped by the last step, SIGKILL, the SIGTERM still pending.
+    output=$(cat out)
+    between "$(recorded_ms SIGTERM)" 6500 9500 "SIGTERM ms"
+}
+
 # Run "$@" with stderr on a pipe whose reader has exited; print the status
 # and stdout.  restore=False: SIGPIPE as python3 keeps it (ignored).
 with_closed_stderr() {
