@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -76,6 +77,30 @@ static ssize_t close_keeping_errno(int fd, ssize_t result)
     return result;
 }
 
+/* write(2) that raises no SIGPIPE: a pipe whose reader has gone answers
+ * EPIPE and sends SIGPIPE to the writing thread, which ends a program that
+ * keeps its default action (a C program writing our line at start or exit;
+ * the watchdog blocks it anyway).  Reopening an anonymous pipe through /proc
+ * succeeds with no reader: only a named FIFO says ENXIO.  So SIGPIPE is
+ * blocked in this thread for the write, and the one the write raised taken
+ * back; one already pending is the program's and stays. */
+static ssize_t write_no_sigpipe(int fd, const void *buf, size_t len)
+{
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    ssize_t n = write(fd, buf, len);
+    if (n < 0 && errno == EPIPE && !was_pending) {
+        static const struct timespec now = { 0, 0 };
+        sigtimedwait(&pipe_only, NULL, &now);
+        errno = EPIPE;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return n;
+}
+
 /* st describes fd: a duplicate of ours, or fd 2 itself when the program
  * left no descriptor free for a duplicate (then nothing else is opened). */
 static ssize_t write_now(int fd, const struct stat *st, const void *buf, size_t len)
@@ -89,9 +114,9 @@ static ssize_t write_now(int fd, const struct stat *st, const void *buf, size_t 
         snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
         int own = open(self, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (own >= 0)
-            return close_keeping_errno(own, write(own, buf, len));
+            return close_keeping_errno(own, write_no_sigpipe(own, buf, len));
         if (errno == ENXIO)
-            return -1; /* a pipe nobody reads any more */
+            return -1; /* a named FIFO nobody reads any more */
     }
     /* No descriptor to spare, no /proc, or the pipe belongs to another user:
      * write only what fits now.  A pipe with any free buffer takes PIPE_BUF
@@ -102,7 +127,7 @@ static ssize_t write_now(int fd, const struct stat *st, const void *buf, size_t 
         errno = EAGAIN;
         return -1;
     }
-    return write(fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
+    return write_no_sigpipe(fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
 }
 
 ssize_t lg_output_stderr(const void *buf, size_t len)
@@ -137,7 +162,7 @@ static ssize_t append(const char *path, int create, const void *buf, size_t len)
     int fd = open(path, O_WRONLY | O_APPEND | create | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
     if (fd < 0)
         return -1;
-    ssize_t n = counted(write(fd, buf, len));
+    ssize_t n = counted(write_no_sigpipe(fd, buf, len)); /* a FIFO may lose its reader */
     if (n >= 0 && (size_t)n < len) {
         n = -1; /* a FIFO took part of it */
         errno = EAGAIN;

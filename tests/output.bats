@@ -117,6 +117,16 @@ fifo_never_read() {
     [ "$status" -eq 1 ] || { echo "not the program's data in $data:"; echo "$output"; false; }
 }
 
+# An anonymous pipe reopened through /proc/self/fd takes the open even with
+# no reader left (only a named FIFO answers ENXIO): the write then raises
+# SIGPIPE, which ended a C program that keeps its default action.
+@test "stderr a pipe whose reader has gone: libguard's line is dropped, no SIGPIPE ends the program" {
+    run timeout -k 5 20 perl -e 'pipe(R, W) or die; close R; open(STDERR, ">&", \*W) or die; exec @ARGV' \
+        env LD_PRELOAD="$GUARD_PRELOAD" LIBGUARD_VERBOSE=1 LIBGUARD_TIMEOUT=10 "$TESTS_BIN/print-env"
+    [ "$status" -eq 0 ] || { echo "status $status: $output"; false; }
+    [[ "$output" == *"libguard loaded"* ]]
+}
+
 # ---- paths that cannot be written: refused at start ------------------------
 
 # refused VAR PATH REASON: the program does not start; one line names VAR, the
