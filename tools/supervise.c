@@ -112,10 +112,11 @@ static void handle_signals(struct job *job)
 
 /* Not on a terminal, no shell will continue a stopped command: once it has
  * been stopped longer than the time limit, continue it, so that the ladder
- * of its watchdog (overdue by then) runs. */
+ * of its watchdog (overdue by then) runs.  A dry run only logs steps: it
+ * leaves a stopped command stopped. */
 static uint64_t stop_due(const struct job *job)
 {
-    return job->stopped_ns && eff.timeout_ns && !job->done
+    return job->stopped_ns && eff.timeout_ns && !job->done && !eff.dry_run
         ? job->stopped_ns + eff.timeout_ns : UINT64_MAX;
 }
 
