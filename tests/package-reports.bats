@@ -13,11 +13,7 @@ BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() { build_packages; }
 
-setup() {
-    setup_guard_env
-    PROG="$TESTS_SRC/python/package.py"
-    [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 with headers found"; return 1; }
-}
+setup() { setup_package_suite; }
 
 # ---- the core's log ----------------------------------------------------------------
 

@@ -67,6 +67,14 @@ build_packages() {
 }
 pkg_dir() { echo "$BATS_FILE_TMPDIR/pkg-$(echo "$1" | tr / _)"; }
 
+# setup of the package suites: PROG for pkg(), and no test without a
+# CPython the package could be built for.
+setup_package_suite() {
+    setup_guard_env
+    PROG="$TESTS_SRC/python/package.py"
+    [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 with headers found"; return 1; }
+}
+
 # pkg [VAR=VALUE...] -- ARGS...: run $PROG (the package suites'
 # tests/python/package.py) with ARGS, with $PY and its build of the
 # extension, in the foreground (SIGINT not ignored), bounded by timeout(1).

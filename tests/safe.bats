@@ -16,10 +16,7 @@ BATS_TEST_TIMEOUT=${BATS_PYTHON_TEST_TIMEOUT:-300}
 
 setup_file() { build_packages; }
 
-setup() {
-    setup_guard_env
-    [ -n "$PYTHONS" ] || { echo "no CPython 3.8-3.13 with headers found"; return 1; }
-}
+setup() { setup_package_suite; }
 
 # safe ROUTE SCENARIO N [VAR=VALUE...]: run safe.py with $PY, bounded.
 # 500 deliveries per scenario; 100 in a sanitizer build (for memory errors,
